@@ -1,0 +1,15 @@
+// Each command family registers its table here (one file per family).
+#pragma once
+
+namespace tessera {
+
+class CommandTable;
+
+void RegisterStringCommands(CommandTable& t);
+void RegisterKeyspaceCommands(CommandTable& t);
+void RegisterConnectionCommands(CommandTable& t);
+void RegisterServerCommands(CommandTable& t);
+void RegisterIntrospectionCommands(CommandTable& t);
+void RegisterDebugCommand(CommandTable& t);
+
+}  // namespace tessera

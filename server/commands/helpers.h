@@ -1,0 +1,62 @@
+// Helpers shared by command families: string values of objects, expire-time arguments.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "server/core/context.h"
+#include "server/keyspace/kv.h"
+
+namespace tessera {
+
+// The bytes of a string object. Int-encoded values are formatted into `buf` (24 bytes).
+inline std::string_view StringValue(const KeyValue* kv, char* buf) {
+  switch (kv->encoding()) {
+    case Encoding::kEmbstr:
+      return kv->embstr();
+    case Encoding::kInt: {
+      auto r = std::to_chars(buf, buf + 24, kv->int_value());
+      return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+    }
+    default:
+      return kv->raw()->view();
+  }
+}
+
+inline size_t StringLength(const KeyValue* kv) {
+  char buf[24];
+  return StringValue(kv, buf).size();
+}
+
+enum class TimeUnit { kSeconds, kMilliseconds };
+
+// Converts an expire argument to an absolute unix time in ms, as Redis's
+// getExpireMillisecondsOrReply: positive, no overflow; `relative` adds the command's time.
+// On failure replies the error (naming `cmd`) and returns nullopt.
+inline std::optional<int64_t> ParseExpireArg(CommandContext& ctx, std::string_view arg,
+                                             TimeUnit unit, bool relative, std::string_view cmd) {
+  auto v = ParseInt64(arg);
+  if (!v) {
+    ctx.reply.Error(err::kNotInteger);
+    return std::nullopt;
+  }
+  int64_t ms = *v;
+  if (ms <= 0 || (unit == TimeUnit::kSeconds && ms > INT64_MAX / 1000)) {
+    ctx.reply.Error(err::InvalidExpire(cmd));
+    return std::nullopt;
+  }
+  if (unit == TimeUnit::kSeconds) ms *= 1000;
+  if (relative) {
+    if (ms > INT64_MAX - ctx.now_ms) {
+      ctx.reply.Error(err::InvalidExpire(cmd));
+      return std::nullopt;
+    }
+    ms += ctx.now_ms;
+  }
+  return ms;
+}
+
+}  // namespace tessera

@@ -1,0 +1,273 @@
+#include "server/commands/info.h"
+
+#include <fmt/core.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include "common/strutil.h"
+#include "server/core/memory_stats.h"
+#include "server/core/server.h"
+
+namespace tessera {
+
+namespace {
+
+size_t g_peak = 0;
+size_t g_startup = 0;
+
+struct Section {
+  std::string_view name;
+  bool in_default;
+  bool in_all;
+};
+
+constexpr Section kSections[] = {
+    {"server", true, true},       {"clients", true, true},       {"memory", true, true},
+    {"persistence", true, true},  {"stats", true, true},         {"replication", true, true},
+    {"cpu", true, true},          {"modules", true, true},       {"commandstats", false, true},
+    {"errorstats", true, true},   {"cluster", true, true},       {"keyspace", true, true},
+};
+
+double Seconds(const struct timeval& tv) {
+  return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
+}
+
+void AppendServer(Server& s, std::string& o) {
+  struct utsname name;
+  uname(&name);
+  int64_t now_us = s.clock().NowUs();
+  int64_t uptime = (Clock::RealMonotonicUs() - s.stats().start_monotonic_us) / 1000000;
+  std::vector<std::string> addrs;
+  if (s.loop() != nullptr) addrs = s.loop()->ListeningAddresses();
+  o += fmt::format(
+      "# Server\r\nredis_version:{}\r\ntessera_version:{}\r\nredis_git_sha1:00000000\r\n"
+      "redis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nos:{} {} {}\r\n"
+      "arch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:epoll\r\n"
+      "atomicvar_api:c11-builtin\r\ngcc_version:{}.{}.{}\r\nprocess_id:{}\r\n"
+      "process_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\n"
+      "uptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n"
+      "lru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\nio_threads_active:0\r\n",
+      kRedisVersion, kTesseraVersion, name.sysname, name.release, name.machine, __GNUC__,
+      __GNUC_MINOR__, __GNUC_PATCHLEVEL__, getpid(), s.run_id(), s.config().port, now_us, uptime,
+      uptime / 86400, s.config().hz, s.config().hz, s.keyspace().lru_clock, s.executable(),
+      s.registry().config_file());
+}
+
+void AppendClients(Server& s, std::string& o) {
+  size_t connected = 0, max_in = 0, max_out = 0, blocked = 0;
+  for (const auto& [id, c] : s.clients()) {
+    if (c->Has(kClientFake)) continue;
+    ++connected;
+    max_in = std::max(max_in, c->qbuf.pending());
+    max_out = std::max(max_out, c->out.allocated());
+    if (c->Has(kClientPostponed | kClientBlocked)) ++blocked;
+  }
+  o += fmt::format(
+      "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\n"
+      "client_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\n"
+      "blocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+      connected, s.config().maxclients, max_in, max_out, blocked);
+}
+
+void AppendMemory(Server& s, std::string& o) {
+  MemoryStats m = ReadMemoryStats();
+  size_t rss = ProcessRss();
+  size_t used = m.allocated;
+  g_peak = std::max(g_peak, used);
+  size_t clients_mem = 0;
+  for (const auto& [id, c] : s.clients()) {
+    clients_mem += sizeof(Client) + c->qbuf.cap + c->out.allocated();
+  }
+  size_t tables = 0;
+  for (int i = 0; i < s.keyspace().dbnum(); ++i) {
+    Db& db = s.keyspace().db(i);
+    tables += db.keys().buckets() * sizeof(void*) + db.expires().buckets() * sizeof(void*);
+  }
+  size_t overhead = g_startup + clients_mem + tables;
+  if (overhead > used) overhead = used;
+  size_t dataset = used - overhead;
+  size_t net = used > g_startup ? used - g_startup : 0;
+  size_t sysmem = TotalSystemMemory();
+  auto ratio = [](size_t a, size_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / b; };
+  o += fmt::format(
+      "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
+      "used_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\n"
+      "used_memory_peak_perc:{:.2f}%\r\nused_memory_overhead:{}\r\nused_memory_startup:{}\r\n"
+      "used_memory_dataset:{}\r\nused_memory_dataset_perc:{:.2f}%\r\nallocator_allocated:{}\r\n"
+      "allocator_active:{}\r\nallocator_resident:{}\r\ntotal_system_memory:{}\r\n"
+      "total_system_memory_human:{}\r\nused_memory_lua:0\r\nused_memory_vm_eval:0\r\n"
+      "used_memory_lua_human:0B\r\nused_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\n"
+      "number_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\n"
+      "used_memory_vm_total:0\r\nused_memory_vm_total_human:0B\r\nused_memory_functions:0\r\n"
+      "used_memory_scripts:0\r\nused_memory_scripts_human:0B\r\nmaxmemory:0\r\n"
+      "maxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nallocator_frag_ratio:{:.2f}\r\n"
+      "allocator_frag_bytes:{}\r\nallocator_rss_ratio:{:.2f}\r\nallocator_rss_bytes:{}\r\n"
+      "rss_overhead_ratio:{:.2f}\r\nrss_overhead_bytes:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
+      "mem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\n"
+      "mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:{}\r\n"
+      "mem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:{}\r\n"
+      "active_defrag_running:0\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
+      used, BytesToHuman(used), rss, BytesToHuman(rss), g_peak, BytesToHuman(g_peak),
+      ratio(used, g_peak) * 100, overhead, g_startup, dataset, ratio(dataset, net) * 100,
+      m.allocated, m.active, m.resident, sysmem, BytesToHuman(sysmem), ratio(m.active, m.allocated),
+      static_cast<int64_t>(m.active) - static_cast<int64_t>(m.allocated),
+      ratio(m.resident, m.active), static_cast<int64_t>(m.resident) - static_cast<int64_t>(m.active),
+      ratio(rss, m.resident), static_cast<int64_t>(rss) - static_cast<int64_t>(m.resident),
+      ratio(rss, used), static_cast<int64_t>(rss) - static_cast<int64_t>(used), clients_mem,
+      m.allocator, s.keyspace().lazyfree().pending_objects(),
+      s.keyspace().lazyfree().freed_objects());
+}
+
+void AppendPersistence(Server& s, std::string& o) {
+  o += fmt::format(
+      "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
+      "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
+      "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n"
+      "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\n"
+      "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n"
+      "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\n"
+      "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:0\r\n"
+      "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n"
+      "aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
+      "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n"
+      "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+      s.dirty, s.last_save_time_s);
+}
+
+void AppendStats(Server& s, std::string& o) {
+  const ServerStats& st = s.stats();
+  const KeyspaceStats& ks = s.keyspace().stats();
+  o += fmt::format(
+      "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n"
+      "instantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\n"
+      "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n"
+      "instantaneous_input_kbps:{:.2f}\r\ninstantaneous_output_kbps:{:.2f}\r\n"
+      "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
+      "rejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n"
+      "expired_keys:{}\r\nexpired_stale_perc:{:.2f}\r\nexpired_time_cap_reached_count:{}\r\n"
+      "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\n"
+      "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
+      "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
+      "pubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
+      "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
+      "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
+      "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
+      "tracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\n"
+      "total_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:{}\r\n"
+      "total_writes_processed:{}\r\nio_threaded_reads_processed:0\r\n"
+      "io_threaded_writes_processed:0\r\nclient_query_buffer_limit_disconnections:{}\r\n"
+      "client_output_buffer_limit_disconnections:{}\r\nreply_buffer_shrinks:0\r\n"
+      "reply_buffer_expands:0\r\n",
+      st.total_connections_received, st.total_commands_processed,
+      static_cast<int64_t>(st.ops_per_sec.Rate()), st.net_input_bytes, st.net_output_bytes,
+      st.input_kbps.Rate() / 1024, st.output_kbps.Rate() / 1024, st.rejected_connections,
+      ks.expired_keys, ks.expired_stale_perc * 100, ks.expired_time_cap_reached_count,
+      ks.expire_cycle_cpu_us / 1000, ks.hits, ks.misses, st.unexpected_error_replies,
+      st.total_error_replies, st.total_reads_processed, st.total_writes_processed,
+      st.client_qbuf_limit_disconnections, st.client_outbuf_limit_disconnections);
+}
+
+void AppendReplication(Server& s, std::string& o) {
+  o += fmt::format(
+      "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
+      "master_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
+      "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
+      "repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+      s.run_id());
+}
+
+void AppendCpu(std::string& o) {
+  struct rusage self, children, thread;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  getrusage(RUSAGE_THREAD, &thread);
+  o += fmt::format(
+      "# CPU\r\nused_cpu_sys:{:.6f}\r\nused_cpu_user:{:.6f}\r\nused_cpu_sys_children:{:.6f}\r\n"
+      "used_cpu_user_children:{:.6f}\r\nused_cpu_sys_main_thread:{:.6f}\r\n"
+      "used_cpu_user_main_thread:{:.6f}\r\n",
+      Seconds(self.ru_stime), Seconds(self.ru_utime), Seconds(children.ru_stime),
+      Seconds(children.ru_utime), Seconds(thread.ru_stime), Seconds(thread.ru_utime));
+}
+
+void AppendCommandStats(Server& s, std::string& o) {
+  o += "# Commandstats\r\n";
+  auto one = [&](const Command& c) {
+    const CommandStats& st = c.stats;
+    if (st.calls == 0 && st.failed == 0 && st.rejected == 0) return;
+    o += fmt::format("cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},"
+                     "failed_calls={}\r\n",
+                     c.fullname, st.calls, st.usec,
+                     st.calls ? static_cast<double>(st.usec) / st.calls : 0.0, st.rejected,
+                     st.failed);
+  };
+  for (const auto& c : s.commands().all()) {
+    one(*c);
+    for (const auto& sub : c->subcommands) one(*sub);
+  }
+}
+
+void AppendErrorStats(Server& s, std::string& o) {
+  o += "# Errorstats\r\n";
+  for (const auto& [code, count] : s.stats().error_codes) {
+    o += fmt::format("errorstat_{}:count={}\r\n", code, count);
+  }
+}
+
+void AppendKeyspace(Server& s, std::string& o) {
+  o += "# Keyspace\r\n";
+  for (int i = 0; i < s.keyspace().dbnum(); ++i) {
+    Db& db = s.keyspace().db(i);
+    if (db.size() == 0) continue;
+    o += fmt::format("db{}:keys={},expires={},avg_ttl={}\r\n", i, db.size(), db.expires_size(),
+                     db.avg_ttl_ms);
+  }
+}
+
+}  // namespace
+
+void SampleMemoryPeak(Server& server) {
+  (void)server;
+  MemoryStats m = ReadMemoryStats();
+  if (g_startup == 0) g_startup = m.allocated;
+  g_peak = std::max(g_peak, m.allocated);
+}
+
+std::string BuildInfo(Server& s, std::span<const std::string_view> args) {
+  std::set<std::string> want;
+  bool everything = false;
+  if (args.empty()) {
+    want.insert("default");
+  }
+  for (std::string_view a : args) want.insert(ToLower(a));
+  if (want.count("everything")) everything = true;
+  bool all = everything || want.count("all");
+  bool def = want.count("default") > 0;
+  auto selected = [&](const Section& sec) {
+    return everything || (all && sec.in_all) ||
+           (def && sec.in_default) || want.count(std::string(sec.name));
+  };
+  std::string o;
+  for (const Section& sec : kSections) {
+    if (!selected(sec)) continue;
+    if (!o.empty()) o += "\r\n";
+    if (sec.name == "server") AppendServer(s, o);
+    else if (sec.name == "clients") AppendClients(s, o);
+    else if (sec.name == "memory") AppendMemory(s, o);
+    else if (sec.name == "persistence") AppendPersistence(s, o);
+    else if (sec.name == "stats") AppendStats(s, o);
+    else if (sec.name == "replication") AppendReplication(s, o);
+    else if (sec.name == "cpu") AppendCpu(o);
+    else if (sec.name == "modules") o += "# Modules\r\n";
+    else if (sec.name == "commandstats") AppendCommandStats(s, o);
+    else if (sec.name == "errorstats") AppendErrorStats(s, o);
+    else if (sec.name == "cluster") o += "# Cluster\r\ncluster_enabled:0\r\n";
+    else if (sec.name == "keyspace") AppendKeyspace(s, o);
+  }
+  return o;
+}
+
+}  // namespace tessera

@@ -1,0 +1,108 @@
+// A client connection's state as the command layer sees it: selected db, protocol version,
+// auth, name, flags, input parsing state and the output buffer. The socket itself belongs to
+// the network layer (Connection), so this header carries no Asio.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/resp/output_buffer.h"
+#include "common/resp/reply_builder.h"
+#include "common/resp/request_parser.h"
+
+namespace tessera {
+
+class Connection;
+class Db;
+struct Command;
+
+enum ClientFlag : uint64_t {
+  kClientMonitor = 1ULL << 0,
+  kClientCloseAfterReply = 1ULL << 1,  // QUIT, protocol errors: close once output is written
+  kClientCloseAsap = 1ULL << 2,        // killed or over a limit: close without flushing
+  kClientUnixSocket = 1ULL << 3,
+  kClientReplyOff = 1ULL << 4,
+  kClientReplySkipNext = 1ULL << 5,
+  kClientReplySkip = 1ULL << 6,
+  kClientNoEvict = 1ULL << 7,
+  kClientPendingWrite = 1ULL << 8,  // queued for the before-sleep flush
+  kClientPostponed = 1ULL << 9,     // stopped by CLIENT PAUSE until unpaused
+  kClientFake = 1ULL << 10,         // no connection (in-process tests, scripts)
+  kClientLocal = 1ULL << 11,        // connected over loopback or a unix socket
+  kClientPubsub = 1ULL << 12,
+  kClientMulti = 1ULL << 13,
+  kClientBlocked = 1ULL << 14,
+  kClientMaster = 1ULL << 15,
+  kClientReplica = 1ULL << 16,
+};
+
+// A client's private input buffer: holds a partial command (or input left while the client is
+// postponed). Grows geometrically without zero-filling; consumed bytes are dropped lazily.
+struct InputBuffer {
+  char* data = nullptr;
+  size_t len = 0;  // bytes stored
+  size_t pos = 0;  // bytes already consumed
+  size_t cap = 0;
+
+  InputBuffer() = default;
+  ~InputBuffer();
+  InputBuffer(const InputBuffer&) = delete;
+  InputBuffer& operator=(const InputBuffer&) = delete;
+
+  size_t pending() const { return len - pos; }
+  const char* begin() const { return data + pos; }
+  // Returns room for at least n more bytes (moving unconsumed bytes to the front first).
+  char* Reserve(size_t n);
+  void Commit(size_t n) { len += n; }
+  void Append(const char* p, size_t n);
+  void Consume(size_t n) {
+    pos += n;
+    if (pos == len) pos = len = 0;
+  }
+  // Frees the memory when nothing is pending.
+  void ReleaseIfEmpty();
+};
+
+class Client {
+ public:
+  explicit Client(uint64_t id, const resp::RequestLimits* limits);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  bool Has(uint64_t f) const { return (flags & f) != 0; }
+
+  uint64_t id;
+  uint64_t flags = 0;
+  int db_index = 0;
+  Db* db = nullptr;
+  int resp = 2;
+  bool authenticated = false;
+  std::string name;
+  std::string addr;   // "127.0.0.1:50012", "[::1]:50012" or "/tmp/redis.sock:0"
+  std::string laddr;
+  int fd = -1;
+  int64_t ctime_ms = 0;
+  int64_t last_interaction_ms = 0;
+
+  // Output: replies are built into `out` through `reply`.
+  resp::OutputBuffer out;
+  resp::ReplyBuilder reply{&out};
+  int64_t obuf_soft_since_ms = 0;  // when the soft output limit was first exceeded (0: not)
+
+  // Input: the private buffer holds a partial command (or input left while postponed).
+  InputBuffer qbuf;
+  resp::RequestParser parser;
+  size_t argv_mem = 0;  // bytes of the command being executed (CLIENT LIST argv-mem)
+
+  const Command* last_cmd = nullptr;
+  uint64_t commands_processed = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+
+  Connection* conn = nullptr;  // null for fake clients
+};
+
+}  // namespace tessera

@@ -1,0 +1,83 @@
+#include "server/core/memory_stats.h"
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+
+#ifdef TESSERA_WITH_JEMALLOC
+extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen);
+extern "C" void malloc_stats_print(void (*write_cb)(void*, const char*), void* cbopaque,
+                                   const char* opts);
+#endif
+
+namespace tessera {
+
+MemoryStats ReadMemoryStats() {
+  MemoryStats s;
+#ifdef TESSERA_WITH_JEMALLOC
+  uint64_t epoch = 1;
+  size_t sz = sizeof(epoch);
+  mallctl("epoch", &epoch, &sz, &epoch, sz);
+  sz = sizeof(size_t);
+  mallctl("stats.allocated", &s.allocated, &sz, nullptr, 0);
+  sz = sizeof(size_t);
+  mallctl("stats.active", &s.active, &sz, nullptr, 0);
+  sz = sizeof(size_t);
+  mallctl("stats.resident", &s.resident, &sz, nullptr, 0);
+  const char* version = nullptr;
+  sz = sizeof(version);
+  if (mallctl("version", &version, &sz, nullptr, 0) == 0 && version != nullptr) {
+    std::string v(version);
+    size_t dash = v.find('-');
+    s.allocator = "jemalloc-" + v.substr(0, dash);
+  } else {
+    s.allocator = "jemalloc";
+  }
+#else
+  struct mallinfo2 mi = mallinfo2();
+  s.allocated = mi.uordblks + mi.hblkhd;
+  s.active = s.allocated;
+  s.resident = mi.arena + mi.hblkhd;
+  s.allocator = "libc";
+#endif
+  return s;
+}
+
+size_t ProcessRss() {
+  FILE* f = fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long size = 0, resident = 0;
+  int n = fscanf(f, "%lu %lu", &size, &resident);
+  fclose(f);
+  if (n != 2) return 0;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+size_t TotalSystemMemory() {
+  return static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+void PurgeAllocator() {
+#ifdef TESSERA_WITH_JEMALLOC
+  char cmd[64];
+  snprintf(cmd, sizeof(cmd), "arena.%d.purge", 4096);  // MALLCTL_ARENAS_ALL
+  mallctl(cmd, nullptr, nullptr, nullptr, 0);
+#else
+  malloc_trim(0);
+#endif
+}
+
+std::string AllocatorReport() {
+#ifdef TESSERA_WITH_JEMALLOC
+  std::string out;
+  malloc_stats_print([](void* ctx, const char* s) { static_cast<std::string*>(ctx)->append(s); },
+                     &out, nullptr);
+  return out;
+#else
+  return "Stats not supported for the current allocator";
+#endif
+}
+
+}  // namespace tessera

@@ -1,0 +1,26 @@
+// Allocator figures for INFO memory (jemalloc's when it is the allocator, glibc's otherwise).
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace tessera {
+
+struct MemoryStats {
+  size_t allocated = 0;  // bytes handed out to the program
+  size_t active = 0;     // bytes in pages with live allocations
+  size_t resident = 0;   // bytes the allocator keeps resident
+  std::string allocator;  // "jemalloc-5.3.0" or "libc"
+};
+
+// Reads fresh allocator statistics (refreshes jemalloc's epoch; a few microseconds).
+MemoryStats ReadMemoryStats();
+// Resident set size of this process from /proc.
+size_t ProcessRss();
+size_t TotalSystemMemory();
+// Asks the allocator to return unused pages (MEMORY PURGE).
+void PurgeAllocator();
+// A human-readable allocator report (MEMORY MALLOC-STATS).
+std::string AllocatorReport();
+
+}  // namespace tessera

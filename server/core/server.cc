@@ -1,0 +1,558 @@
+#include "server/core/server.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "common/hash.h"
+#include "common/log.h"
+#include "common/strutil.h"
+#include "server/commands/families.h"
+#include "server/core/context.h"
+#include "server/core/errors.h"
+
+namespace tessera {
+
+// ---- InstantaneousMetric ----
+
+void InstantaneousMetric::Sample(int64_t now_ms, uint64_t counter) {
+  if (!started_) {
+    started_ = true;
+    last_ms_ = now_ms;
+    last_counter_ = counter;
+    return;
+  }
+  int64_t dt = now_ms - last_ms_;
+  if (dt <= 0) return;
+  samples_[idx_] = static_cast<double>(counter - last_counter_) * 1000.0 / static_cast<double>(dt);
+  idx_ = (idx_ + 1) % 16;
+  last_ms_ = now_ms;
+  last_counter_ = counter;
+}
+
+double InstantaneousMetric::Rate() const {
+  double sum = 0;
+  for (double s : samples_) sum += s;
+  return sum / 16;
+}
+
+// ---- construction ----
+
+Server::Server() {
+  RegisterServerConfig(registry_, config_);
+  uint8_t id[20];
+  RandomBytes(id, sizeof(id));
+  run_id_ = ToHex(id, sizeof(id));
+  uint8_t seed[16];
+  RandomBytes(seed, sizeof(seed));
+  SetKeyHashSeed(seed);
+}
+
+Server::~Server() {
+  for (auto& [id, c] : clients_) {
+    c->conn = nullptr;
+  }
+}
+
+bool Server::Init(std::string* err) {
+  keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases), 0, this);
+  RegisterCommands();
+  ApplyRuntimeConfig();
+  stats_.start_time_ms = clock_.NowMs();
+  stats_.start_monotonic_us = Clock::RealMonotonicUs();
+  last_save_time_s = stats_.start_time_ms / 1000;
+  keyspace_->lru_clock = LruClockAt(clock_.NowMs());
+  (void)err;
+  return true;
+}
+
+void Server::RegisterCommands() {
+  RegisterStringCommands(commands_);
+  RegisterKeyspaceCommands(commands_);
+  RegisterConnectionCommands(commands_);
+  RegisterServerCommands(commands_);
+  RegisterIntrospectionCommands(commands_);
+  RegisterDebugCommand(commands_);
+}
+
+void Server::ApplyRuntimeConfig() {
+  limits_.max_bulk_len = config_.proto_max_bulk_len;
+  if (keyspace_) {
+    keyspace_->lazyfree_lazy_expire = config_.lazyfree_lazy_expire;
+    keyspace_->lazyfree_lazy_server_del = config_.lazyfree_lazy_server_del;
+  }
+  LogSetLevel(static_cast<LogLevel>(config_.loglevel));
+  slowlog_.Trim(static_cast<size_t>(config_.slowlog_max_len));
+}
+
+bool ApplyRuntime(void* server, std::string* err) {
+  (void)err;
+  static_cast<Server*>(server)->ApplyRuntimeConfig();
+  return true;
+}
+
+bool ApplyLogging(void* server, std::string* err) { return ApplyRuntime(server, err); }
+
+bool ApplyListeners(void* server, std::string* err) {
+  auto* s = static_cast<Server*>(server);
+  if (s->loop() == nullptr) return true;
+  return s->loop()->RebindListeners(err);
+}
+
+bool ApplyMaxclients(void* server, std::string* err) {
+  (void)server;
+  (void)err;
+  return true;
+}
+
+bool ApplyDir(void* server, std::string* err) {
+  auto* s = static_cast<Server*>(server);
+  if (s->config().dir.empty()) return true;
+  if (chdir(s->config().dir.c_str()) != 0) {
+    *err = std::string("No such file or directory");
+    return false;
+  }
+  return true;
+}
+
+// ---- clients ----
+
+Client* Server::CreateClient(int fd, std::string addr, std::string laddr, bool unix_socket,
+                             bool local) {
+  auto c = std::make_unique<Client>(next_client_id_++, &limits_);
+  c->fd = fd;
+  c->addr = std::move(addr);
+  c->laddr = std::move(laddr);
+  if (unix_socket) c->flags |= kClientUnixSocket;
+  if (local) c->flags |= kClientLocal;
+  c->db = &keyspace_->db(0);
+  c->ctime_ms = c->last_interaction_ms = clock_.NowMs();
+  c->reply.set_error_hook(
+      [](void* ctx, std::string_view e) { static_cast<Server*>(ctx)->CountError(e); }, this);
+  Client* raw = c.get();
+  clients_.emplace(raw->id, std::move(c));
+  ++stats_.total_connections_received;
+  return raw;
+}
+
+Client* Server::CreateFakeClient() {
+  Client* c = CreateClient(-1, "", "", false, true);
+  c->flags |= kClientFake;
+  --stats_.total_connections_received;
+  return c;
+}
+
+Client* Server::FindClient(uint64_t id) {
+  auto it = clients_.find(id);
+  return it == clients_.end() ? nullptr : it->second.get();
+}
+
+void Server::DestroyClient(Client* c) {
+  auto drop = [c](std::vector<Client*>& v) { v.erase(std::remove(v.begin(), v.end(), c), v.end()); };
+  drop(pending_writes_);
+  drop(to_close_);
+  drop(monitors_);
+  drop(postponed_);
+  clients_.erase(c->id);
+}
+
+void Server::ScheduleClose(Client* c, bool flush_output) {
+  if (c->Has(kClientCloseAsap)) return;
+  if (flush_output) {
+    c->flags |= kClientCloseAfterReply;
+    QueueWrite(*c);
+    return;
+  }
+  c->flags |= kClientCloseAsap;
+  c->reply.set_muted(true);
+  to_close_.push_back(c);
+  if (loop_ != nullptr) loop_->ScheduleBeforeSleep();
+}
+
+std::vector<Client*> Server::TakeClientsToClose() {
+  std::vector<Client*> out;
+  out.swap(to_close_);
+  return out;
+}
+
+void Server::QueueWrite(Client& c) {
+  if (c.Has(kClientPendingWrite) || c.Has(kClientFake)) return;
+  c.flags |= kClientPendingWrite;
+  pending_writes_.push_back(&c);
+  if (loop_ != nullptr) loop_->ScheduleBeforeSleep();
+}
+
+void Server::CheckOutputLimits(Client& c) {
+  if (c.Has(kClientFake) || c.Has(kClientCloseAsap)) return;
+  int cls = c.Has(kClientPubsub) ? kClassPubsub : c.Has(kClientReplica) ? kClassReplica : kClassNormal;
+  const OutputBufferLimit& lim = config_.obuf_limits[cls];
+  size_t alloc = c.out.allocated();
+  size_t used = alloc > resp::OutputBuffer::kChunkSize ? alloc - resp::OutputBuffer::kChunkSize : 0;
+  bool hard = lim.hard > 0 && used >= static_cast<size_t>(lim.hard);
+  bool soft = false;
+  if (lim.soft > 0 && used >= static_cast<size_t>(lim.soft)) {
+    int64_t now = clock_.NowMs();
+    if (c.obuf_soft_since_ms == 0) {
+      c.obuf_soft_since_ms = now;
+    } else if (now - c.obuf_soft_since_ms > lim.soft_seconds * 1000) {
+      soft = true;
+    }
+  } else {
+    c.obuf_soft_since_ms = 0;
+  }
+  if (hard || soft) {
+    LogWarning("Client id={} addr={} name={} scheduled to be closed ASAP for overcoming of output "
+               "buffer limits.", c.id, c.addr, c.name);
+    ++stats_.client_outbuf_limit_disconnections;
+    ScheduleClose(&c, false);
+  }
+}
+
+// ---- input and dispatch ----
+
+size_t Server::ProcessInput(Client& c, const char* data, size_t len) {
+  size_t off = 0;
+  while (off < len) {
+    if (c.flags & (kClientCloseAsap | kClientCloseAfterReply | kClientPostponed)) break;
+    auto r = c.parser.Parse(data + off, len - off, AuthRequired(c));
+    if (r == resp::RequestParser::Result::kNeedMore) {
+      off += c.parser.consumed();
+      break;
+    }
+    if (r == resp::RequestParser::Result::kError) {
+      c.reply.Error("ERR " + c.parser.error());
+      LogVerbose("Protocol error ({}) from client: id={} addr={}", c.parser.error(), c.id, c.addr);
+      ScheduleClose(&c, true);
+      return len;
+    }
+    size_t used = c.parser.consumed();
+    auto args = c.parser.args();
+    c.argv_mem = 0;
+    for (std::string_view a : args) c.argv_mem += a.size();
+    bool more = ExecuteCommand(c, args);
+    c.argv_mem = 0;
+    if (c.Has(kClientPostponed)) break;  // the command stays in the input, to run later
+    off += used;
+    if (!more) break;
+  }
+  return off;
+}
+
+void Server::RejectCommand(Client& c, const Command* cmd, std::string_view error) {
+  if (cmd != nullptr) ++cmd->stats.rejected;
+  c.reply.Error(error);
+}
+
+bool Server::BlockedByPause(const Command& cmd) const {
+  if (pause_type_ == PauseType::kNone) return false;
+  if (pause_type_ == PauseType::kAll) return true;
+  return (cmd.flags & (kCmdWrite | kCmdMayReplicate)) != 0;
+}
+
+bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
+  c.last_interaction_ms = clock_.NowMs();
+  bool unknown_sub = false;
+  const Command* cmd = commands_.Lookup(argv, &unknown_sub);
+  if (cmd == nullptr) {
+    RejectCommand(c, nullptr, err::UnknownCommand(argv[0], argv.data() + 1, argv.size() - 1));
+    return true;
+  }
+  if (unknown_sub) {
+    RejectCommand(c, nullptr, err::UnknownSubcommand(argv[1], cmd->spec.name));
+    return true;
+  }
+  if (!cmd->ArityOk(argv.size())) {
+    RejectCommand(c, cmd, err::WrongArity(cmd->fullname));
+    return true;
+  }
+  if (cmd->Is(kCmdProtected)) {
+    auto mode = static_cast<DebugCommandMode>(config_.enable_debug_command);
+    bool allowed = mode == DebugCommandMode::kYes ||
+                   (mode == DebugCommandMode::kLocal && c.Has(kClientLocal));
+    if (!allowed) {
+      RejectCommand(c, cmd, err::kDebugDisabled);
+      return true;
+    }
+  }
+  if (AuthRequired(c) && !cmd->Is(kCmdNoAuth)) {
+    RejectCommand(c, cmd, err::kNoAuth);
+    return true;
+  }
+  // ACL permission checks go here (ACL users arrive later; the default user may do anything).
+  // Cluster redirection (MOVED/ASK/CROSSSLOT/TRYAGAIN) goes here once cluster mode exists.
+  // The maxmemory check (OOM for denyoom commands) goes here with eviction.
+  // The read-only-replica and min-replicas checks go here with replication.
+  if (!c.Has(kClientReplica | kClientMaster | kClientFake) && BlockedByPause(*cmd)) {
+    c.flags |= kClientPostponed;
+    postponed_.push_back(&c);
+    return false;
+  }
+  // MULTI queueing goes here with transactions.
+  Call(c, *cmd, argv);
+  return !c.Has(kClientCloseAsap | kClientCloseAfterReply | kClientPostponed);
+}
+
+void Server::Call(Client& c, const Command& cmd, std::span<const std::string_view> argv) {
+  uint64_t dirty_before = dirty;
+  uint64_t errors_before = stats_.total_error_replies;
+  bool skip_this = c.Has(kClientReplySkip);
+  c.reply.set_muted(c.Has(kClientReplyOff | kClientReplySkip | kClientCloseAsap));
+  c.reply.set_resp3(c.resp == 3);
+  ++call_depth_;
+  int64_t now_ms = clock_.NowMs();
+  int64_t start_us = Clock::RealMonotonicUs();
+  c.last_cmd = &cmd;
+  CommandContext ctx(*this, c, cmd, argv, now_ms);
+  cmd.spec.handler(ctx);
+  int64_t duration_us = Clock::RealMonotonicUs() - start_us;
+  --call_depth_;
+
+  // CLIENT REPLY SKIP mutes exactly the next command.
+  if (skip_this) c.flags &= ~kClientReplySkip;
+  if (c.Has(kClientReplySkipNext)) {
+    c.flags &= ~kClientReplySkipNext;
+    c.flags |= kClientReplySkip;
+  }
+  c.reply.set_muted(c.Has(kClientReplyOff | kClientCloseAsap));
+
+  CommandStats& st = cmd.stats;
+  ++st.calls;
+  st.usec += static_cast<uint64_t>(duration_us);
+  if (stats_.total_error_replies > errors_before) ++st.failed;
+  ++stats_.total_commands_processed;
+  ++c.commands_processed;
+
+  if (!cmd.Is(kCmdSkipSlowlog) && config_.slowlog_log_slower_than >= 0 &&
+      duration_us >= config_.slowlog_log_slower_than) {
+    slowlog_.Add(argv, now_ms / 1000, duration_us, c.addr, c.name,
+                 static_cast<size_t>(config_.slowlog_max_len));
+  }
+  if (config_.latency_monitor_threshold > 0) {
+    latency_.Add(cmd.Is(kCmdFast) ? "fast-command" : "command", duration_us / 1000,
+                 config_.latency_monitor_threshold, now_ms / 1000);
+  }
+  if (!monitors_.empty() && !cmd.Is(kCmdSkipMonitor | kCmdAdmin)) {
+    FeedMonitors(c, argv);
+  }
+  if (dirty > dirty_before && !ctx.prevent_default_propagation && propagating()) {
+    Propagate(c.db_index, std::vector<std::string>(argv.begin(), argv.end()));
+  }
+  if (call_depth_ == 0) FlushPropagation();
+  CheckOutputLimits(c);
+}
+
+void Server::FeedMonitors(const Client& c, std::span<const std::string_view> argv) {
+  int64_t us = Clock::RealUs();
+  std::string line = fmt::format("{}.{:06d} ", us / 1000000, us % 1000000);
+  if (c.Has(kClientUnixSocket)) {
+    line += fmt::format("[{} unix:{}] ", c.db_index, config_.unixsocket);
+  } else {
+    line += fmt::format("[{} {}] ", c.db_index, c.addr);
+  }
+  bool redact_from = false;
+  size_t redact_start = argv.size();
+  if (!argv.empty() && EqualsIgnoreCase(argv[0], "auth")) {
+    redact_start = 1;
+    redact_from = true;
+  } else if (!argv.empty() && EqualsIgnoreCase(argv[0], "hello")) {
+    for (size_t i = 1; i + 2 < argv.size(); ++i) {
+      if (EqualsIgnoreCase(argv[i], "auth")) {
+        redact_start = i + 1;
+        redact_from = true;
+        break;
+      }
+    }
+  }
+  for (size_t i = 0; i < argv.size(); ++i) {
+    if (i) line.push_back(' ');
+    bool redacted = redact_from && i >= redact_start &&
+                    (EqualsIgnoreCase(argv[0], "auth") || i < redact_start + 2);
+    if (redacted) {
+      line += "\"(redacted)\"";
+    } else {
+      AppendRepr(line, argv[i]);
+    }
+  }
+  for (Client* m : monitors_) {
+    if (m == &c) continue;
+    m->reply.SimpleString(line);
+    QueueWrite(*m);
+    CheckOutputLimits(*m);
+  }
+}
+
+void Server::CountError(std::string_view error) {
+  ++stats_.total_error_replies;
+  size_t sp = error.find(' ');
+  std::string_view code = error.substr(0, sp);
+  auto it = stats_.error_codes.find(code);
+  if (it != stats_.error_codes.end()) {
+    ++it->second;
+  } else if (stats_.error_codes.size() < 128) {
+    stats_.error_codes.emplace(std::string(code), 1);
+  }
+}
+
+void Server::ResetStats() {
+  stats_.total_connections_received = 0;
+  stats_.total_commands_processed = 0;
+  stats_.rejected_connections = 0;
+  stats_.net_input_bytes = 0;
+  stats_.net_output_bytes = 0;
+  stats_.total_reads_processed = 0;
+  stats_.total_writes_processed = 0;
+  stats_.total_error_replies = 0;
+  stats_.unexpected_error_replies = 0;
+  stats_.client_qbuf_limit_disconnections = 0;
+  stats_.client_outbuf_limit_disconnections = 0;
+  stats_.error_codes.clear();
+  stats_.ops_per_sec = InstantaneousMetric();
+  stats_.input_kbps = InstantaneousMetric();
+  stats_.output_kbps = InstantaneousMetric();
+  keyspace_->stats() = KeyspaceStats();
+  keyspace_->lazyfree().ResetStats();
+  for (const auto& cmd : commands_.all()) {
+    cmd->stats = CommandStats();
+    for (const auto& sub : cmd->subcommands) sub->stats = CommandStats();
+  }
+}
+
+// ---- propagation ----
+
+void Server::RemoveSink(PropagationSink* sink) {
+  sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
+}
+
+void Server::Propagate(int dbid, std::vector<std::string> argv) {
+  if (sinks_.empty()) return;
+  pending_ops_.push_back(PendingOp{dbid, std::move(argv)});
+}
+
+void Server::FlushPropagation() {
+  if (pending_ops_.empty()) return;
+  std::vector<PendingOp> ops;
+  ops.swap(pending_ops_);
+  bool wrap = ops.size() > 1;
+  static const std::vector<std::string> kMulti = {"MULTI"};
+  static const std::vector<std::string> kExec = {"EXEC"};
+  for (PropagationSink* s : sinks_) {
+    if (wrap) s->Feed(ops.front().dbid, kMulti);
+    for (const PendingOp& op : ops) s->Feed(op.dbid, op.argv);
+    if (wrap) s->Feed(ops.back().dbid, kExec);
+  }
+}
+
+void Server::OnExpired(Db& db, std::string_view key) {
+  if (propagating()) {
+    Propagate(db.id(), {keyspace_->lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});
+    if (call_depth_ == 0) FlushPropagation();
+  }
+}
+
+// ---- pause ----
+
+void Server::Pause(PauseType type, int64_t until_ms) {
+  // As Redis 7.0: the latest pause sets the type, the end is the later of the two.
+  pause_type_ = type;
+  pause_until_ms_ = std::max(pause_until_ms_, until_ms);
+  keyspace_->expire_deletes = false;
+}
+
+void Server::Unpause() {
+  pause_type_ = PauseType::kNone;
+  pause_until_ms_ = 0;
+  keyspace_->expire_deletes = true;
+  if (!postponed_.empty() && loop_ != nullptr) loop_->ScheduleBeforeSleep();
+}
+
+void Server::ResumePostponed() {
+  if (pause_type_ != PauseType::kNone || postponed_.empty()) return;
+  std::vector<Client*> list;
+  list.swap(postponed_);
+  for (Client* c : list) {
+    c->flags &= ~kClientPostponed;
+    // Its input (starting with the postponed command) is in its private buffer.
+    if (c->qbuf.pending() > 0) {
+      size_t n = ProcessInput(*c, c->qbuf.begin(), c->qbuf.pending());
+      c->qbuf.Consume(n);
+    }
+    if (!c->out.empty()) QueueWrite(*c);
+  }
+}
+
+// ---- periodic work ----
+
+void Server::Cron() {
+  int64_t now_ms = clock_.NowMs();
+  ++cron_loops_;
+  keyspace_->lru_clock = LruClockAt(now_ms);
+  if (now_ms - last_cron_ms_ >= 100) {
+    stats_.ops_per_sec.Sample(now_ms, stats_.total_commands_processed);
+    stats_.input_kbps.Sample(now_ms, stats_.net_input_bytes);
+    stats_.output_kbps.Sample(now_ms, stats_.net_output_bytes);
+    last_cron_ms_ = now_ms;
+  }
+  if (pause_type_ != PauseType::kNone && now_ms >= pause_until_ms_) {
+    Unpause();
+  }
+  ClientsCron(now_ms);
+  int64_t hz = std::max<int64_t>(config_.hz, 1);
+  // Active expiry may use 25% of a cron period; rehashing gets 1 ms.
+  last_expire_timed_out_ = keyspace_->ActiveExpireCycle(now_ms, 1000000 * 25 / 100 / hz);
+  keyspace_->CronRehash(1000, config_.activerehashing);
+}
+
+void Server::ClientsCron(int64_t now_ms) {
+  if (clients_.empty()) return;
+  int64_t hz = std::max<int64_t>(config_.hz, 1);
+  // Visit every client about once a second: numclients/hz per call, at least 5.
+  size_t budget = std::max<size_t>(clients_.size() / static_cast<size_t>(hz), 5);
+  auto it = clients_.lower_bound(cron_client_cursor_);
+  for (size_t i = 0; i < budget && !clients_.empty(); ++i) {
+    if (it == clients_.end()) it = clients_.begin();
+    Client* c = it->second.get();
+    ++it;
+    cron_client_cursor_ = it == clients_.end() ? 0 : it->first;
+    if (c->Has(kClientFake | kClientCloseAsap)) continue;
+    // Idle timeout (not for monitors, replicas, or clients waiting on a pause).
+    if (config_.timeout > 0 && !c->Has(kClientMonitor | kClientReplica | kClientMaster |
+                                       kClientPostponed | kClientPubsub | kClientBlocked) &&
+        now_ms - c->last_interaction_ms > config_.timeout * 1000) {
+      LogVerbose("Closing idle client id={} addr={}", c->id, c->addr);
+      ScheduleClose(c, false);
+      continue;
+    }
+    // Release the buffers of clients with nothing pending.
+    c->qbuf.ReleaseIfEmpty();
+    c->out.Release();
+    if (c->out.pending() > 0) CheckOutputLimits(*c);
+  }
+}
+
+void Server::BeforeSleep() {
+  if (pause_type_ != PauseType::kNone && clock_.NowMs() >= pause_until_ms_) Unpause();
+  ResumePostponed();
+  if (last_expire_timed_out_) {
+    // A fast cycle of at most 1 ms, at most once every 2 ms, while the slow one falls behind.
+    int64_t now_us = Clock::RealMonotonicUs();
+    if (now_us - last_fast_expire_us_ > 2000) {
+      last_fast_expire_us_ = now_us;
+      last_expire_timed_out_ = keyspace_->ActiveExpireCycle(clock_.NowMs(), 1000);
+    }
+  }
+  FlushPropagation();
+}
+
+bool Server::PrepareShutdown(int flags, std::string* why) {
+  (void)flags;
+  (void)why;
+  LogWarning("User requested shutdown...");
+  if (!config_.pidfile.empty()) unlink(config_.pidfile.c_str());
+  if (!config_.unixsocket.empty()) unlink(config_.unixsocket.c_str());
+  LogWarning("Tessera is now ready to exit, bye bye...");
+  shutdown_requested = true;
+  if (loop_ != nullptr) loop_->Stop();
+  return true;
+}
+
+}  // namespace tessera

@@ -1,0 +1,231 @@
+// The data node's core: configuration, keyspace, command table, clients, statistics and the
+// dispatcher that every command goes through. Nothing here knows about sockets: the network
+// layer (network.cc) feeds bytes in and writes the output buffers out, and in-process tests
+// drive the same object with fake clients.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/config/registry.h"
+#include "common/resp/request_parser.h"
+#include "server/core/client.h"
+#include "server/core/command.h"
+#include "server/core/server_config.h"
+#include "server/core/slowlog.h"
+#include "server/keyspace/keyspace.h"
+
+namespace tessera {
+
+inline constexpr std::string_view kRedisVersion = "7.0.15";  // the compatibility level
+inline constexpr std::string_view kTesseraVersion = "0.1.0";
+
+// What the core asks of the event loop. Implemented by the network layer; absent in tests.
+class LoopControl {
+ public:
+  virtual ~LoopControl() = default;
+  // Runs the server's before-sleep work once the handlers that are ready now have run.
+  virtual void ScheduleBeforeSleep() = 0;
+  // Re-creates the TCP listeners after `bind`/`port` changed.
+  virtual bool RebindListeners(std::string* err) = 0;
+  // Leaves the event loop (after SHUTDOWN or a signal).
+  virtual void Stop() = 0;
+  // Listening addresses, for INFO and logs.
+  virtual std::vector<std::string> ListeningAddresses() const = 0;
+};
+
+// Where the effects of write commands go (AOF, replicas). Fed once per execution unit, with
+// MULTI/EXEC around units of more than one command.
+class PropagationSink {
+ public:
+  virtual ~PropagationSink() = default;
+  virtual void Feed(int dbid, std::span<const std::string> argv) = 0;
+};
+
+// A rolling per-second rate over the last 16 samples (INFO instantaneous_*).
+class InstantaneousMetric {
+ public:
+  void Sample(int64_t now_ms, uint64_t counter);
+  double Rate() const;
+
+ private:
+  double samples_[16] = {};
+  int idx_ = 0;
+  int64_t last_ms_ = 0;
+  uint64_t last_counter_ = 0;
+  bool started_ = false;
+};
+
+struct ServerStats {
+  int64_t start_time_ms = 0;
+  int64_t start_monotonic_us = 0;
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t net_input_bytes = 0;
+  uint64_t net_output_bytes = 0;
+  uint64_t total_reads_processed = 0;
+  uint64_t total_writes_processed = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t unexpected_error_replies = 0;
+  uint64_t client_qbuf_limit_disconnections = 0;
+  uint64_t client_outbuf_limit_disconnections = 0;
+  std::map<std::string, uint64_t, std::less<>> error_codes;  // errorstat_<CODE>
+  InstantaneousMetric ops_per_sec;
+  InstantaneousMetric input_kbps;
+  InstantaneousMetric output_kbps;
+};
+
+enum class PauseType { kNone, kWrite, kAll };
+
+class Server : public KeyspaceEvents {
+ public:
+  Server();
+  ~Server() override;
+
+  // Called once the configuration is final: builds the keyspace and the command table.
+  bool Init(std::string* err);
+  void set_loop(LoopControl* loop) { loop_ = loop; }
+  LoopControl* loop() { return loop_; }
+
+  ServerConfig& config() { return config_; }
+  config::Registry& registry() { return registry_; }
+  Clock& clock() { return clock_; }
+  Keyspace& keyspace() { return *keyspace_; }
+  CommandTable& commands() { return commands_; }
+  ServerStats& stats() { return stats_; }
+  SlowLog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency() { return latency_; }
+  const resp::RequestLimits& request_limits() const { return limits_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::string& executable() const { return executable_; }
+  void set_executable(std::string path) { executable_ = std::move(path); }
+
+  // ---- clients ----
+  Client* CreateClient(int fd, std::string addr, std::string laddr, bool unix_socket,
+                       bool local);
+  Client* CreateFakeClient();
+  // Unlinks and deletes a client now (the network layer calls this once the socket is gone).
+  void DestroyClient(Client* c);
+  // Closes a client at the next before-sleep (safe to call from inside a command).
+  void ScheduleClose(Client* c, bool flush_output);
+  const std::map<uint64_t, std::unique_ptr<Client>>& clients() const { return clients_; }
+  Client* FindClient(uint64_t id);
+  size_t client_count() const { return clients_.size(); }
+  std::vector<Client*> TakeClientsToClose();
+  // True when a password is set and the client has not authenticated.
+  bool AuthRequired(const Client& c) const {
+    return !config_.requirepass.empty() && !c.authenticated;
+  }
+
+  // ---- input and dispatch ----
+  // Parses and executes the commands in data[0, len) for client c. Returns the number of
+  // bytes consumed; the caller keeps the rest (a partial command, or input left because the
+  // client was paused or is closing).
+  size_t ProcessInput(Client& c, const char* data, size_t len);
+  // The full path of one command: lookup, arity, auth, (ACL, cluster redirection, OOM, MULTI
+  // queueing as they arrive), client pause, then Call. Returns false if the client must not
+  // process more input now (postponed or closing).
+  bool ExecuteCommand(Client& c, std::span<const std::string_view> argv);
+  // Runs a command that passed the checks: handler, statistics, slowlog, latency, MONITOR,
+  // propagation.
+  void Call(Client& c, const Command& cmd, std::span<const std::string_view> argv);
+
+  // ---- output ----
+  // Marks a client as having output to flush at the next before-sleep.
+  void QueueWrite(Client& c);
+  std::vector<Client*>& pending_writes() { return pending_writes_; }
+  // Checks the output-buffer limits after output was added; schedules closing if over.
+  void CheckOutputLimits(Client& c);
+
+  // ---- propagation ----
+  void AddSink(PropagationSink* sink) { sinks_.push_back(sink); }
+  void RemoveSink(PropagationSink* sink);
+  bool propagating() const { return !sinks_.empty(); }
+  // Queues a command for propagation in the current execution unit.
+  void Propagate(int dbid, std::vector<std::string> argv);
+  void FlushPropagation();
+
+  // ---- pause ----
+  void Pause(PauseType type, int64_t until_ms);
+  void Unpause();
+  PauseType pause_type() const { return pause_type_; }
+  int64_t pause_until_ms() const { return pause_until_ms_; }
+
+  // ---- periodic work ----
+  void Cron();         // hz times per second
+  void BeforeSleep();  // before the loop waits for events
+  int64_t cron_loops() const { return cron_loops_; }
+
+  // ---- state shared with commands ----
+  uint64_t dirty = 0;  // changes since the last save (rdb_changes_since_last_save)
+  int64_t last_save_time_s = 0;
+  bool shutdown_requested = false;
+  int shutdown_flags = 0;
+  std::vector<Client*>& monitors() { return monitors_; }
+  void FeedMonitors(const Client& c, std::span<const std::string_view> argv);
+  // Counts an error reply (errorstats, total_error_replies).
+  void CountError(std::string_view error);
+  // Restart the statistics (CONFIG RESETSTAT).
+  void ResetStats();
+
+  // KeyspaceEvents
+  void OnExpired(Db& db, std::string_view key) override;
+
+  // Applies config values that are mirrored elsewhere (limits, keyspace flags, logging).
+  void ApplyRuntimeConfig();
+  // Shuts down as SHUTDOWN/SIGTERM would; returns false (with the reason) if refused.
+  bool PrepareShutdown(int flags, std::string* why);
+
+ private:
+  void RegisterCommands();
+  void RejectCommand(Client& c, const Command* cmd, std::string_view error);
+  void ClientsCron(int64_t now_ms);
+  bool BlockedByPause(const Command& cmd) const;
+  void ResumePostponed();
+
+  ServerConfig config_;
+  config::Registry registry_{this};
+  Clock clock_;
+  std::unique_ptr<Keyspace> keyspace_;
+  CommandTable commands_;
+  ServerStats stats_;
+  SlowLog slowlog_;
+  LatencyMonitor latency_;
+  resp::RequestLimits limits_;
+  std::string run_id_;
+  std::string executable_;
+  LoopControl* loop_ = nullptr;
+
+  std::map<uint64_t, std::unique_ptr<Client>> clients_;
+  uint64_t next_client_id_ = 1;
+  uint64_t cron_client_cursor_ = 0;
+  std::vector<Client*> pending_writes_;
+  std::vector<Client*> to_close_;
+  std::vector<Client*> monitors_;
+  std::vector<Client*> postponed_;
+
+  std::vector<PropagationSink*> sinks_;
+  struct PendingOp {
+    int dbid;
+    std::vector<std::string> argv;
+  };
+  std::vector<PendingOp> pending_ops_;
+  int call_depth_ = 0;
+
+  PauseType pause_type_ = PauseType::kNone;
+  int64_t pause_until_ms_ = 0;
+  int64_t cron_loops_ = 0;
+  int64_t last_cron_ms_ = 0;
+  bool last_expire_timed_out_ = false;
+  int64_t last_fast_expire_us_ = 0;
+};
+
+}  // namespace tessera

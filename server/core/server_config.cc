@@ -1,0 +1,294 @@
+#include "server/core/server_config.h"
+
+#include <algorithm>
+
+#include "common/strutil.h"
+
+namespace tessera {
+
+namespace {
+
+using config::EnumName;
+using config::OptionDef;
+using Kind = config::OptionDef::Kind;
+
+const EnumName kLogLevels[] = {
+    {"debug", 0}, {"verbose", 1}, {"notice", 2}, {"warning", 3}, {"nothing", 4}};
+const EnumName kDebugModes[] = {{"no", 0}, {"yes", 1}, {"local", 2}};
+
+bool SetBind(void* target, std::span<const std::string> args, std::string* err) {
+  auto* v = static_cast<std::vector<std::string>*>(target);
+  if (args.empty() || (args.size() == 1 && args[0].empty())) {
+    *err = "Too few bind addresses specified.";
+    return false;
+  }
+  if (args.size() > 16) {
+    *err = "Too many bind addresses specified.";
+    return false;
+  }
+  v->assign(args.begin(), args.end());
+  return true;
+}
+
+std::string GetBind(const void* target) {
+  const auto* v = static_cast<const std::vector<std::string>*>(target);
+  std::string s;
+  for (const auto& a : *v) {
+    if (!s.empty()) s.push_back(' ');
+    s += a;
+  }
+  return s;
+}
+
+bool SetSave(void* target, std::span<const std::string> args, std::string* err) {
+  auto* v = static_cast<std::vector<SavePoint>*>(target);
+  if (args.empty() || (args.size() == 1 && args[0].empty())) {
+    v->clear();
+    return true;
+  }
+  if (args.size() % 2 != 0) {
+    *err = "Invalid save parameters";
+    return false;
+  }
+  std::vector<SavePoint> points;
+  for (size_t i = 0; i < args.size(); i += 2) {
+    auto s = ParseInt64(args[i]);
+    auto c = ParseInt64(args[i + 1]);
+    if (!s || !c || *s < 1 || *c < 0) {
+      *err = "Invalid save parameters";
+      return false;
+    }
+    points.push_back({*s, *c});
+  }
+  // RDB persistence arrives with the durability work; until then a save point would be a
+  // promise the server cannot keep.
+  *err = "RDB persistence is not available yet; only save \"\" is accepted";
+  return false;
+}
+
+std::string GetSave(const void* target) {
+  const auto* v = static_cast<const std::vector<SavePoint>*>(target);
+  std::string s;
+  for (const auto& p : *v) {
+    if (!s.empty()) s.push_back(' ');
+    s += Int64ToString(p.seconds) + " " + Int64ToString(p.changes);
+  }
+  return s;
+}
+
+bool SetObufLimits(void* target, std::span<const std::string> args, std::string* err) {
+  auto* limits = static_cast<OutputBufferLimit*>(target);
+  if (args.empty() || args.size() % 4 != 0) {
+    *err = "Wrong number of arguments in buffer limit configuration.";
+    return false;
+  }
+  OutputBufferLimit updated[kClassCount];
+  for (int i = 0; i < kClassCount; ++i) updated[i] = limits[i];
+  for (size_t i = 0; i < args.size(); i += 4) {
+    std::string cls = ToLower(args[i]);
+    int idx;
+    if (cls == "normal") idx = kClassNormal;
+    else if (cls == "replica" || cls == "slave") idx = kClassReplica;
+    else if (cls == "pubsub") idx = kClassPubsub;
+    else {
+      *err = "Invalid client class specified in buffer limit configuration.";
+      return false;
+    }
+    auto hard = ParseMemory(args[i + 1]);
+    auto soft = ParseMemory(args[i + 2]);
+    auto secs = ParseInt64(args[i + 3]);
+    if (!hard || !soft || !secs || *hard < 0 || *soft < 0 || *secs < 0) {
+      *err = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+      return false;
+    }
+    updated[idx] = {*hard, *soft, *secs};
+  }
+  for (int i = 0; i < kClassCount; ++i) limits[i] = updated[i];
+  return true;
+}
+
+std::string GetObufLimits(const void* target) {
+  const auto* l = static_cast<const OutputBufferLimit*>(target);
+  static const char* kNames[] = {"normal", "slave", "pubsub"};
+  std::string s;
+  for (int i = 0; i < kClassCount; ++i) {
+    if (i) s.push_back(' ');
+    s += std::string(kNames[i]) + " " + Int64ToString(l[i].hard) + " " +
+         Int64ToString(l[i].soft) + " " + Int64ToString(l[i].soft_seconds);
+  }
+  return s;
+}
+
+bool SetUnixPerm(void* target, std::span<const std::string> args, std::string* err) {
+  if (args.size() != 1) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  char* end = nullptr;
+  long v = strtol(args[0].c_str(), &end, 8);
+  if (args[0].empty() || *end != '\0' || v < 0 || v > 0777) {
+    *err = "argument must be an octal number between 0 and 777";
+    return false;
+  }
+  *static_cast<int64_t*>(target) = v;
+  return true;
+}
+
+std::string GetUnixPerm(const void* target) {
+  char buf[16];
+  snprintf(buf, sizeof(buf), "%lo", static_cast<long>(*static_cast<const int64_t*>(target)));
+  return buf;
+}
+
+bool SetHz(void* target, std::span<const std::string> args, std::string* err) {
+  if (args.size() != 1) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  auto v = ParseInt64(args[0]);
+  if (!v) {
+    *err = "argument couldn't be parsed into an integer";
+    return false;
+  }
+  if (*v < 0 || *v > INT32_MAX) {
+    *err = "argument must be between 0 and 2147483647 inclusive";
+    return false;
+  }
+  // As Redis: out-of-range values are clamped to 1..500.
+  *static_cast<int64_t*>(target) = std::clamp<int64_t>(*v, 1, 500);
+  return true;
+}
+
+std::string GetInt(const void* target) { return Int64ToString(*static_cast<const int64_t*>(target)); }
+
+OptionDef Bool(std::string_view name, bool* target, std::string_view def, uint32_t flags = 0,
+               bool (*apply)(void*, std::string*) = nullptr, std::string_view alias = "") {
+  OptionDef d;
+  d.name = name;
+  d.alias = alias;
+  d.kind = Kind::kBool;
+  d.flags = flags;
+  d.default_value = def;
+  d.target = target;
+  d.apply = apply;
+  return d;
+}
+
+OptionDef Int(std::string_view name, int64_t* target, std::string_view def, int64_t min,
+              int64_t max, uint32_t flags = 0, bool (*apply)(void*, std::string*) = nullptr,
+              std::string_view alias = "") {
+  OptionDef d;
+  d.name = name;
+  d.alias = alias;
+  d.kind = Kind::kInt;
+  d.flags = flags;
+  d.default_value = def;
+  d.target = target;
+  d.min = min;
+  d.max = max;
+  d.apply = apply;
+  return d;
+}
+
+OptionDef Mem(std::string_view name, int64_t* target, std::string_view def, int64_t min,
+              int64_t max, uint32_t flags = 0, bool (*apply)(void*, std::string*) = nullptr) {
+  OptionDef d = Int(name, target, def, min, max, flags, apply);
+  d.kind = Kind::kMemory;
+  return d;
+}
+
+OptionDef Str(std::string_view name, std::string* target, std::string_view def,
+              uint32_t flags = 0, bool (*apply)(void*, std::string*) = nullptr) {
+  OptionDef d;
+  d.name = name;
+  d.kind = Kind::kString;
+  d.flags = flags;
+  d.default_value = def;
+  d.target = target;
+  d.apply = apply;
+  return d;
+}
+
+OptionDef Enum(std::string_view name, int* target, std::string_view def,
+               std::span<const EnumName> names, uint32_t flags = 0,
+               bool (*apply)(void*, std::string*) = nullptr) {
+  OptionDef d;
+  d.name = name;
+  d.kind = Kind::kEnum;
+  d.flags = flags;
+  d.default_value = def;
+  d.target = target;
+  d.enum_names = names;
+  d.apply = apply;
+  return d;
+}
+
+OptionDef Custom(std::string_view name, void* target, std::string_view def,
+                 bool (*set)(void*, std::span<const std::string>, std::string*),
+                 std::string (*get)(const void*), uint32_t flags = 0,
+                 bool (*apply)(void*, std::string*) = nullptr) {
+  OptionDef d;
+  d.name = name;
+  d.kind = Kind::kCustom;
+  d.flags = flags;
+  d.default_value = def;
+  d.target = target;
+  d.custom_set = set;
+  d.custom_get = get;
+  d.apply = apply;
+  return d;
+}
+
+}  // namespace
+
+void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
+  using namespace config;
+  constexpr int64_t kIntMax = INT32_MAX;
+  constexpr int64_t kLongMax = INT64_MAX;
+  // Network
+  reg.Add(Int("port", &c.port, "6379", 0, 65535, 0, ApplyListeners));
+  reg.Add(Custom("bind", &c.bind, "127.0.0.1 -::1", SetBind, GetBind, kMultiArg, ApplyListeners));
+  reg.Add(Str("unixsocket", &c.unixsocket, "", kImmutable));
+  reg.Add(Custom("unixsocketperm", &c.unixsocketperm, "0", SetUnixPerm, GetUnixPerm, kImmutable));
+  reg.Add(Int("tcp-backlog", &c.tcp_backlog, "511", 0, kIntMax, kImmutable));
+  reg.Add(Int("tcp-keepalive", &c.tcp_keepalive, "300", 0, kIntMax));
+  reg.Add(Int("timeout", &c.timeout, "0", 0, kIntMax));
+  reg.Add(Bool("protected-mode", &c.protected_mode, "yes"));
+  reg.Add(Int("maxclients", &c.maxclients, "10000", 1, kIntMax, 0, ApplyMaxclients));
+  reg.Add(Str("requirepass", &c.requirepass, "", kSensitive));
+  // General
+  reg.Add(Bool("daemonize", &c.daemonize, "no", kImmutable));
+  reg.Add(Str("pidfile", &c.pidfile, "", kImmutable));
+  reg.Add(Str("dir", &c.dir, "", kProtected, ApplyDir));
+  reg.Add(Int("databases", &c.databases, "16", 1, kIntMax, kImmutable));
+  reg.Add(Custom("hz", &c.hz, "10", SetHz, GetInt, 0, ApplyRuntime));
+  reg.Add(Enum("loglevel", &c.loglevel, "notice", kLogLevels, 0, ApplyLogging));
+  reg.Add(Str("logfile", &c.logfile, "", kImmutable));
+  reg.Add(Enum("enable-debug-command", &c.enable_debug_command, "no", kDebugModes, kImmutable));
+  reg.Add(Enum("enable-protected-configs", &c.enable_protected_configs, "no", kDebugModes,
+               kImmutable));
+  reg.Add(Bool("activerehashing", &c.activerehashing, "yes"));
+  reg.Add(Int("active-expire-effort", &c.active_expire_effort, "1", 1, 10));
+  // Limits
+  reg.Add(Mem("proto-max-bulk-len", &c.proto_max_bulk_len, "512mb", 1024 * 1024, kLongMax, 0,
+              ApplyRuntime));
+  reg.Add(Mem("client-query-buffer-limit", &c.client_query_buffer_limit, "1gb", 1024 * 1024,
+              kLongMax));
+  reg.Add(Custom("client-output-buffer-limit", c.obuf_limits,
+                 "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60", SetObufLimits,
+                 GetObufLimits, kMultiArg));
+  // Observability
+  reg.Add(Int("slowlog-log-slower-than", &c.slowlog_log_slower_than, "10000", -1, kLongMax));
+  reg.Add(Int("slowlog-max-len", &c.slowlog_max_len, "128", 0, kLongMax, 0, ApplyRuntime));
+  reg.Add(Int("latency-monitor-threshold", &c.latency_monitor_threshold, "0", 0, kLongMax));
+  // Persistence
+  reg.Add(Custom("save", &c.save, "", SetSave, GetSave, kMultiArg | kAppendLines));
+  // Lazy freeing
+  reg.Add(Bool("lazyfree-lazy-eviction", &c.lazyfree_lazy_eviction, "no"));
+  reg.Add(Bool("lazyfree-lazy-expire", &c.lazyfree_lazy_expire, "no", 0, ApplyRuntime));
+  reg.Add(Bool("lazyfree-lazy-server-del", &c.lazyfree_lazy_server_del, "no", 0, ApplyRuntime));
+  reg.Add(Bool("lazyfree-lazy-user-del", &c.lazyfree_lazy_user_del, "no"));
+  reg.Add(Bool("lazyfree-lazy-user-flush", &c.lazyfree_lazy_user_flush, "no"));
+}
+
+}  // namespace tessera

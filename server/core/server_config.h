@@ -1,0 +1,81 @@
+// The server's configuration values, bound to the registry with Redis's directive names,
+// defaults, ranges and mutability. Handlers read these fields directly.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/config/registry.h"
+
+namespace tessera {
+
+struct SavePoint {
+  int64_t seconds;
+  int64_t changes;
+};
+
+struct OutputBufferLimit {
+  int64_t hard = 0;
+  int64_t soft = 0;
+  int64_t soft_seconds = 0;
+};
+
+enum class DebugCommandMode { kNo = 0, kYes = 1, kLocal = 2 };
+enum ClientClass { kClassNormal = 0, kClassReplica = 1, kClassPubsub = 2, kClassCount = 3 };
+
+struct ServerConfig {
+  // Network
+  int64_t port = 6379;
+  std::vector<std::string> bind;
+  std::string unixsocket;
+  int64_t unixsocketperm = 0;
+  int64_t tcp_backlog = 511;
+  int64_t tcp_keepalive = 300;
+  int64_t timeout = 0;
+  bool protected_mode = true;
+  int64_t maxclients = 10000;
+  std::string requirepass;
+  // General
+  bool daemonize = false;
+  std::string pidfile;
+  std::string dir;
+  int64_t databases = 16;
+  int64_t hz = 10;
+  int loglevel = 2;  // LogLevel
+  std::string logfile;
+  int enable_debug_command = 0;  // DebugCommandMode
+  int enable_protected_configs = 0;
+  bool activerehashing = true;
+  int64_t active_expire_effort = 1;
+  // Limits
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  OutputBufferLimit obuf_limits[kClassCount] = {
+      {0, 0, 0}, {256LL * 1024 * 1024, 64LL * 1024 * 1024, 60}, {32LL * 1024 * 1024, 8LL * 1024 * 1024, 60}};
+  // Observability
+  int64_t slowlog_log_slower_than = 10000;
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;
+  // Persistence (none yet: save points must be empty)
+  std::vector<SavePoint> save;
+  // Lazy freeing
+  bool lazyfree_lazy_eviction = false;
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_server_del = false;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_user_flush = false;
+};
+
+// Registers every directive of `cfg` in `reg`. `apply_ctx` (the Server) is passed to apply
+// hooks that must act on a runtime change (bind, logging, limits ...).
+void RegisterServerConfig(config::Registry& reg, ServerConfig& cfg);
+
+// Hooks the server implements for runtime changes (defined in server.cc).
+bool ApplyListeners(void* server, std::string* err);
+bool ApplyLogging(void* server, std::string* err);
+bool ApplyMaxclients(void* server, std::string* err);
+bool ApplyRuntime(void* server, std::string* err);
+bool ApplyDir(void* server, std::string* err);
+
+}  // namespace tessera

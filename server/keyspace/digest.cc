@@ -1,0 +1,72 @@
+#include "server/keyspace/digest.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+
+#include "common/hash.h"
+#include "server/keyspace/keyspace.h"
+
+namespace tessera {
+
+namespace {
+
+void XorDigest(Digest& d, const void* p, size_t len) {
+  Sha1Digest h = Sha1(std::string_view(static_cast<const char*>(p), len));
+  for (size_t i = 0; i < 20; ++i) d[i] ^= h[i];
+}
+
+void MixDigest(Digest& d, const void* p, size_t len) {
+  XorDigest(d, p, len);
+  Sha1Digest h = Sha1(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+  std::copy(h.begin(), h.end(), d.begin());
+}
+
+void MixObject(Digest& d, const KeyValue* kv) {
+  uint32_t type = htonl(static_cast<uint32_t>(kv->type()));
+  MixDigest(d, &type, sizeof(type));
+  if (kv->type() == ObjType::kString) {
+    char buf[24];
+    std::string_view v;
+    if (kv->encoding() == Encoding::kInt) {
+      auto r = std::to_chars(buf, buf + sizeof(buf), kv->int_value());
+      v = std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+    } else if (kv->encoding() == Encoding::kEmbstr) {
+      v = kv->embstr();
+    } else {
+      v = kv->raw()->view();
+    }
+    MixDigest(d, v.data(), v.size());
+  }
+  if (kv->has_expire()) XorDigest(d, "!!expire!!", 10);
+}
+
+}  // namespace
+
+Digest ValueDigest(const KeyValue* kv) {
+  Digest d{};
+  MixObject(d, kv);
+  return d;
+}
+
+Digest DatasetDigest(Keyspace& ks) {
+  Digest final_digest{};
+  for (int i = 0; i < ks.dbnum(); ++i) {
+    Db& db = ks.db(i);
+    if (db.size() == 0) continue;
+    uint32_t id = htonl(static_cast<uint32_t>(i));
+    MixDigest(final_digest, &id, sizeof(id));
+    db.keys().ForEach([&](const KeyValue* kv) {
+      Digest d{};
+      std::string_view key = kv->key();
+      MixDigest(d, key.data(), key.size());
+      MixObject(d, kv);
+      for (size_t j = 0; j < 20; ++j) final_digest[j] ^= d[j];
+    });
+  }
+  return final_digest;
+}
+
+std::string DigestHex(const Digest& d) { return ToHex(d.data(), d.size()); }
+
+}  // namespace tessera

@@ -1,0 +1,169 @@
+#include "server/keyspace/keyspace.h"
+
+#include <algorithm>
+
+#include "common/clock.h"
+#include "common/hash.h"
+
+namespace tessera {
+
+namespace {
+constexpr size_t kExpireKeysPerLoop = 20;
+constexpr size_t kExpireRepeatPercent = 25;  // as the EXPIRE documentation describes
+constexpr size_t kLazyFreeThreshold = 64;
+
+// Work needed to free a value, in allocations (Redis's lazyfreeGetFreeEffort): strings are 1.
+size_t FreeEffort(const KeyValue* kv) {
+  (void)kv;
+  return 1;
+}
+
+void FreeDetachedDb(void* arg) { delete static_cast<Db*>(arg); }
+void FreeDetachedObject(void* arg) { KeyValue::Free(static_cast<KeyValue*>(arg)); }
+}  // namespace
+
+Keyspace::Keyspace(int dbnum, int slot_bits, KeyspaceEvents* events) : events_(events) {
+  uint64_t seed;
+  RandomBytes(&seed, sizeof(seed));
+  rng_ = ds::Rng(seed);
+  for (int i = 0; i < dbnum; ++i) {
+    dbs_.push_back(std::make_unique<Db>(i, slot_bits));
+  }
+}
+
+Keyspace::~Keyspace() = default;
+
+KeyValue* Keyspace::Lookup(Db& db, std::string_view key, int64_t now_ms, uint32_t flags) {
+  KeyValue* kv = db.Find(key);
+  if (kv != nullptr && IsExpired(kv, now_ms)) {
+    if (expire_deletes) {
+      DeleteExpired(db, kv);
+    }
+    kv = nullptr;
+  }
+  if (kv == nullptr) {
+    if (!(flags & kLookupWrite)) ++stats_.misses;
+    return nullptr;
+  }
+  if (!(flags & kLookupNoTouch)) kv->set_lru(lru_clock);
+  if (!(flags & kLookupWrite)) ++stats_.hits;
+  return kv;
+}
+
+void Keyspace::DeleteExpired(Db& db, KeyValue* kv) {
+  // Copy the key: the object is unlinked and freed below.
+  std::string key(kv->key());
+  events_->OnExpired(db, key);
+  KeyValue* unlinked = db.Unlink(key);
+  ++stats_.expired_keys;
+  if (unlinked != nullptr) FreeObject(unlinked, lazyfree_lazy_expire);
+}
+
+bool Keyspace::Delete(Db& db, std::string_view key, bool lazy) {
+  KeyValue* kv = db.Unlink(key);
+  if (kv == nullptr) return false;
+  FreeObject(kv, lazy);
+  return true;
+}
+
+void Keyspace::FreeObject(KeyValue* kv, bool lazy) {
+  size_t effort = FreeEffort(kv);
+  if (lazy && effort > kLazyFreeThreshold) {
+    lazyfree_.Submit(FreeDetachedObject, kv, 1);
+  } else {
+    KeyValue::Free(kv);
+  }
+}
+
+void Keyspace::Flush(Db& db, bool async) {
+  if (async && db.size() > 0) {
+    auto* detached = new Db(db.id(), db.keys().slot_bits());
+    size_t n = db.size();
+    db.DetachInto(*detached);
+    lazyfree_.Submit(FreeDetachedDb, detached, n);
+  } else {
+    db.Clear();
+  }
+}
+
+void Keyspace::FlushAll(bool async) {
+  for (auto& d : dbs_) Flush(*d, async);
+}
+
+bool Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
+  if (!active_expire_enabled || !expire_deletes) return false;
+  int64_t start = Clock::RealMonotonicUs();
+  bool timed_out = false;
+  size_t total_sampled = 0, total_expired = 0;
+  std::vector<KeyValue*> expired;
+  int dbs = dbnum();
+  for (int n = 0; n < dbs && !timed_out; ++n) {
+    Db& db = *dbs_[static_cast<size_t>(expire_db_)];
+    expire_db_ = (expire_db_ + 1) % dbs;
+    size_t iteration = 0;
+    while (true) {
+      if (db.expires_size() == 0) break;
+      size_t sampled = 0, ttl_samples = 0;
+      int64_t ttl_sum = 0;
+      size_t checked_buckets = 0;
+      expired.clear();
+      while (sampled < kExpireKeysPerLoop && checked_buckets < kExpireKeysPerLoop * 20) {
+        db.expire_cursor = db.expires().Scan(db.expire_cursor, [&](KeyValue* kv) {
+          ++sampled;
+          if (IsExpired(kv, now_ms)) {
+            expired.push_back(kv);
+          } else {
+            ttl_sum += kv->expire_ms() - now_ms;
+            ++ttl_samples;
+          }
+        });
+        ++checked_buckets;
+        if (db.expire_cursor == 0) break;
+      }
+      for (KeyValue* kv : expired) DeleteExpired(db, kv);
+      total_sampled += sampled;
+      total_expired += expired.size();
+      if (ttl_samples > 0) {
+        int64_t avg = ttl_sum / static_cast<int64_t>(ttl_samples);
+        db.avg_ttl_ms = db.avg_ttl_ms == 0 ? avg : (db.avg_ttl_ms / 50) * 49 + avg / 50;
+      }
+      if ((++iteration & 15) == 0 || sampled == 0) {
+        if (Clock::RealMonotonicUs() - start > budget_us) {
+          timed_out = true;
+          ++stats_.expired_time_cap_reached_count;
+          break;
+        }
+      }
+      if (sampled == 0 || expired.size() * 100 / sampled <= kExpireRepeatPercent) break;
+      if (Clock::RealMonotonicUs() - start > budget_us) {
+        timed_out = true;
+        ++stats_.expired_time_cap_reached_count;
+        break;
+      }
+    }
+  }
+  int64_t elapsed = Clock::RealMonotonicUs() - start;
+  stats_.expire_cycle_cpu_us += static_cast<uint64_t>(elapsed);
+  double perc = total_sampled ? static_cast<double>(total_expired) / total_sampled : 0;
+  stats_.expired_stale_perc = perc * 0.05 + stats_.expired_stale_perc * 0.95;
+  return timed_out;
+}
+
+void Keyspace::CronRehash(int64_t budget_us, bool active_rehashing) {
+  for (auto& d : dbs_) {
+    d->keys().CronShrink(16);
+    d->expires().CronShrink(16);
+  }
+  if (!active_rehashing) return;
+  int64_t start = Clock::RealMonotonicUs();
+  for (auto& d : dbs_) {
+    int64_t left = budget_us - (Clock::RealMonotonicUs() - start);
+    if (left <= 0) break;
+    if (d->keys().CronRehash(left)) break;
+    left = budget_us - (Clock::RealMonotonicUs() - start);
+    if (left <= 0) break;
+    if (d->expires().CronRehash(left)) break;
+  }
+}
+
+}  // namespace tessera
