@@ -283,32 +283,27 @@ std::string ToUpper(std::string_view s) {
 }
 
 std::optional<int64_t> ParseMemory(std::string_view s) {
-  if (s.empty()) {
-    return std::nullopt;
+  // As Redis's memtoull: digits (possibly none, meaning 0) then an optional unit.
+  size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+  std::string unit = ToLower(s.substr(digits));
+  int64_t mul;
+  if (unit.empty() || unit == "b") mul = 1;
+  else if (unit == "k") mul = 1000;
+  else if (unit == "kb") mul = 1024;
+  else if (unit == "m") mul = 1000 * 1000;
+  else if (unit == "mb") mul = 1024 * 1024;
+  else if (unit == "g") mul = 1000LL * 1000 * 1000;
+  else if (unit == "gb") mul = 1024LL * 1024 * 1024;
+  else return std::nullopt;
+  uint64_t v = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
+    v = v * 10 + d;
   }
-  size_t digits_end = s.size();
-  int64_t mul = 1;
-  std::string lower = ToLower(s);
-  struct Unit { const char* suffix; int64_t mul; };
-  static const Unit kUnits[] = {{"kb", 1024}, {"mb", 1024 * 1024}, {"gb", 1024LL * 1024 * 1024},
-                                {"k", 1000}, {"m", 1000 * 1000}, {"g", 1000LL * 1000 * 1000},
-                                {"b", 1}};
-  for (const Unit& u : kUnits) {
-    size_t ul = strlen(u.suffix);
-    if (lower.size() > ul && lower.compare(lower.size() - ul, ul, u.suffix) == 0) {
-      digits_end = lower.size() - ul;
-      mul = u.mul;
-      break;
-    }
-  }
-  auto v = ParseInt64(std::string_view(lower).substr(0, digits_end));
-  if (!v) {
-    return std::nullopt;
-  }
-  if (*v != 0 && (*v > INT64_MAX / mul || *v < INT64_MIN / mul)) {
-    return std::nullopt;
-  }
-  return *v * mul;
+  if (v > static_cast<uint64_t>(INT64_MAX) / static_cast<uint64_t>(mul)) return std::nullopt;
+  return static_cast<int64_t>(v) * mul;
 }
 
 std::string BytesToHuman(uint64_t n) {

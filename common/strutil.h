@@ -47,8 +47,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
 
-// Parses a memory amount with Redis's units: plain bytes, k/kb/m/mb/g/gb (case-insensitive;
-// "k" is 1000, "kb" is 1024). Returns nullopt on anything else or overflow.
+// Parses a memory amount as Redis's memtoull: digits (none means 0) and an optional unit
+// b/k/kb/m/mb/g/gb, case-insensitive ("k" is 1000, "kb" 1024). No sign. nullopt otherwise.
 std::optional<int64_t> ParseMemory(std::string_view s);
 
 // Formats bytes as Redis's bytesToHuman: "1.00K", "12.34M", "512B".

@@ -378,16 +378,27 @@ std::vector<std::pair<std::string, std::string>> Registry::Get(
     std::span<const std::string> patterns) const {
   std::vector<std::pair<std::string, std::string>> out;
   std::set<std::string> emitted;
+  std::vector<std::string> globs;
+  for (const std::string& p : patterns) {
+    if (p.find_first_of("*?[") != std::string::npos) {
+      globs.push_back(p);
+      continue;
+    }
+    // A plain name is looked up directly and echoed as typed (Redis 7.0 does the same).
+    const Option* opt = Find(p);
+    if (opt != nullptr && emitted.insert(ToLower(p)).second) {
+      out.emplace_back(p, Format(*opt));
+    }
+  }
   for (const Option& opt : options_) {
     std::string_view names[2] = {opt.def.name, opt.def.alias};
     for (std::string_view n : names) {
       if (n.empty() || emitted.count(std::string(n))) {
         continue;
       }
-      for (const std::string& p : patterns) {
-        bool exact = EqualsIgnoreCase(p, n);
+      for (const std::string& p : globs) {
         bool hidden = (opt.def.flags & kHidden) != 0;
-        if (exact || (!hidden && GlobMatch(p, n, true))) {
+        if (!hidden && GlobMatch(p, n, true)) {
           out.emplace_back(std::string(n), Format(opt));
           emitted.insert(std::string(n));
           break;
@@ -414,12 +425,13 @@ bool Registry::Rewrite(std::string* err) const {
     return false;
   }
   std::vector<std::string> lines;
+  bool has_marker = false;
   {
     std::ifstream in(config_file_, std::ios::binary);
     std::string line;
     while (in && std::getline(in, line)) {
       if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line == kRewriteMarker) continue;
+      if (line == kRewriteMarker) has_marker = true;
       lines.push_back(line);
     }
   }
@@ -462,8 +474,10 @@ bool Registry::Rewrite(std::string* err) const {
     out += '\n';
   }
   if (!appended.empty()) {
-    out += kRewriteMarker;
-    out += '\n';
+    if (!has_marker) {
+      out += kRewriteMarker;
+      out += '\n';
+    }
     for (const std::string& l : appended) {
       out += l;
       out += '\n';

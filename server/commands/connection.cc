@@ -136,8 +136,8 @@ void Hello(CommandContext& ctx) {
   if (ctx.server.AuthRequired(ctx.client)) {
     ctx.reply.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
-        "select the RESP protocol version at the same time");
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and select "
+        "the RESP protocol version at the same time");
     return;
   }
   if (has_name) ctx.client.name = std::string(name);
@@ -158,8 +158,9 @@ void Reset(CommandContext& ctx) {
   ctx.reply.set_resp3(false);
   c.authenticated = ctx.server.config().requirepass.empty();
   c.name.clear();
+  // As Redis 7.0, NO-EVICT survives RESET.
   c.flags &= ~(kClientMonitor | kClientReplyOff | kClientReplySkip | kClientReplySkipNext |
-               kClientNoEvict | kClientPubsub);
+               kClientPubsub);
   ctx.reply.set_muted(false);
   ctx.reply.SimpleString("RESET");
 }
@@ -263,11 +264,11 @@ void ClientList(CommandContext& ctx) {
     by_id = true;
     for (size_t j = 3; j < ctx.argc(); ++j) {
       auto v = ParseInt64(ctx.argv[j]);
-      if (!v || *v <= 0) {
+      if (!v) {
         ctx.reply.Error("ERR Invalid client ID");
         return;
       }
-      ids.push_back(static_cast<uint64_t>(*v));
+      if (*v > 0) ids.push_back(static_cast<uint64_t>(*v));  // ids <= 0 match nothing
     }
   } else if (ctx.argc() != 2) {
     ctx.Syntax();
@@ -290,7 +291,7 @@ void ClientKill(CommandContext& ctx) {
     // Old form: CLIENT KILL addr:port.
     for (const auto& [id, c] : ctx.server.clients()) {
       if (c->addr == ctx.argv[2] && !c->Has(kClientFake)) {
-        ctx.server.ScheduleClose(c.get(), c.get() == &self);
+        ctx.server.KillClient(c.get());
         ctx.reply.Ok();
         return;
       }
@@ -342,7 +343,7 @@ void ClientKill(CommandContext& ctx) {
       return;
     }
   }
-  int64_t killed = 0;
+  std::vector<Client*> victims;
   for (const auto& [id, c] : ctx.server.clients()) {
     if (c->Has(kClientFake)) continue;
     if (want_id != 0 && id != want_id) continue;
@@ -350,10 +351,10 @@ void ClientKill(CommandContext& ctx) {
     if (!addr.empty() && c->addr != addr) continue;
     if (!laddr.empty() && c->laddr != laddr) continue;
     if (c.get() == &self && skipme) continue;
-    ctx.server.ScheduleClose(c.get(), c.get() == &self);
-    ++killed;
+    victims.push_back(c.get());
   }
-  ctx.reply.Integer(killed);
+  for (Client* v : victims) ctx.server.KillClient(v);
+  ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 
 void ClientPause(CommandContext& ctx) {
@@ -375,7 +376,9 @@ void ClientPause(CommandContext& ctx) {
       return;
     }
   } else if (ctx.argc() > 4) {
-    ctx.Syntax();
+    ctx.reply.Error(fmt::format(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+        ctx.argv[1]));
     return;
   }
   int64_t until = *v > INT64_MAX - ctx.now_ms ? INT64_MAX : ctx.now_ms + *v;
@@ -459,7 +462,8 @@ void RegisterConnectionCommands(CommandTable& t) {
          .tips = "request_policy:all_shards response_policy:all_succeeded",
          .doc = {"Returns the server's liveliness response.", "1.0.0", "connection", "O(1)",
                  "[message:string]"}});
-  t.Add({.name = "echo", .handler = Echo, .arity = 2, .flags = kCmdFast, .acl = C,
+  t.Add({.name = "echo", .handler = Echo, .arity = 2,
+         .flags = kCmdLoading | kCmdStale | kCmdFast, .acl = C,
          .doc = {"Returns the given string.", "1.0.0", "connection", "O(1)", "message:string"}});
   t.Add({.name = "quit", .handler = Quit, .arity = -1,
          .flags = kCmdAllowBusy | kCmdNoAuth | kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast,

@@ -29,7 +29,8 @@ constexpr Section kSections[] = {
     {"server", true, true},       {"clients", true, true},       {"memory", true, true},
     {"persistence", true, true},  {"stats", true, true},         {"replication", true, true},
     {"cpu", true, true},          {"modules", true, true},       {"commandstats", false, true},
-    {"errorstats", true, true},   {"cluster", true, true},       {"keyspace", true, true},
+    {"errorstats", true, true},   {"latencystats", false, true}, {"cluster", true, true},
+    {"keyspace", true, true},
 };
 
 double Seconds(const struct timeval& tv) {
@@ -104,7 +105,7 @@ void AppendMemory(Server& s, std::string& o) {
       "number_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\n"
       "used_memory_vm_total:0\r\nused_memory_vm_total_human:0B\r\nused_memory_functions:0\r\n"
       "used_memory_scripts:0\r\nused_memory_scripts_human:0B\r\nmaxmemory:0\r\n"
-      "maxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\nallocator_frag_ratio:{:.2f}\r\n"
+      "maxmemory_human:0B\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:{:.2f}\r\n"
       "allocator_frag_bytes:{}\r\nallocator_rss_ratio:{:.2f}\r\nallocator_rss_bytes:{}\r\n"
       "rss_overhead_ratio:{:.2f}\r\nrss_overhead_bytes:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
       "mem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\n"
@@ -113,7 +114,8 @@ void AppendMemory(Server& s, std::string& o) {
       "active_defrag_running:0\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
       used, BytesToHuman(used), rss, BytesToHuman(rss), g_peak, BytesToHuman(g_peak),
       ratio(used, g_peak) * 100, overhead, g_startup, dataset, ratio(dataset, net) * 100,
-      m.allocated, m.active, m.resident, sysmem, BytesToHuman(sysmem), ratio(m.active, m.allocated),
+      m.allocated, m.active, m.resident, sysmem, BytesToHuman(sysmem),
+      s.registry().GetValue("maxmemory-policy"), ratio(m.active, m.allocated),
       static_cast<int64_t>(m.active) - static_cast<int64_t>(m.allocated),
       ratio(m.resident, m.active), static_cast<int64_t>(m.resident) - static_cast<int64_t>(m.active),
       ratio(rss, m.resident), static_cast<int64_t>(rss) - static_cast<int64_t>(m.resident),
@@ -217,6 +219,26 @@ void AppendErrorStats(Server& s, std::string& o) {
   }
 }
 
+void AppendLatencyStats(Server& s, std::string& o) {
+  o += "# Latencystats\r\n";
+  auto one = [&](const Command& c) {
+    const LatencyHistogram& h = c.stats.latency;
+    if (h.total() == 0) return;
+    std::string line = "latency_percentiles_usec_" + c.fullname + ":";
+    bool first = true;
+    for (double p : s.config().latency_tracking_percentiles) {
+      line += fmt::format("{}p{}={:.3f}", first ? "" : ",", p,
+                          static_cast<double>(h.ValueAtPercentile(p)) / 1000.0);
+      first = false;
+    }
+    o += line + "\r\n";
+  };
+  for (const auto& c : s.commands().all()) {
+    one(*c);
+    for (const auto& sub : c->subcommands) one(*sub);
+  }
+}
+
 void AppendKeyspace(Server& s, std::string& o) {
   o += "# Keyspace\r\n";
   for (int i = 0; i < s.keyspace().dbnum(); ++i) {
@@ -264,6 +286,7 @@ std::string BuildInfo(Server& s, std::span<const std::string_view> args) {
     else if (sec.name == "modules") o += "# Modules\r\n";
     else if (sec.name == "commandstats") AppendCommandStats(s, o);
     else if (sec.name == "errorstats") AppendErrorStats(s, o);
+    else if (sec.name == "latencystats") AppendLatencyStats(s, o);
     else if (sec.name == "cluster") o += "# Cluster\r\ncluster_enabled:0\r\n";
     else if (sec.name == "keyspace") AppendKeyspace(s, o);
   }

@@ -102,7 +102,8 @@ void ReplyCommandInfo(resp::ReplyBuilder& r, const Command& c) {
   r.Integer(c.key_step);
   ReplyStringList(r, CommandTable::AclNames(c.acl), "@", true);
   auto tips = SplitTips(c.spec.tips);
-  ReplyStringList(r, tips, "", true);
+  r.SetHeader(tips.size());
+  for (std::string_view t : tips) r.Bulk(t);
   r.ArrayHeader(c.spec.keys.size());
   for (const KeySpec& k : c.spec.keys) ReplyKeySpec(r, k);
   r.ArrayHeader(c.subcommands.size());

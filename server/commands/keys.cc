@@ -315,6 +315,10 @@ void ObjectIdletime(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
+  if (ctx.ks().lfu) {
+    ctx.reply.Error(err::kLfuIdle);
+    return;
+  }
   ctx.reply.Integer(static_cast<int64_t>(LruIdleMs(ctx.ks().lru_clock, kv->lru()) / 1000));
 }
 
@@ -324,8 +328,11 @@ void ObjectFreq(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  // Access frequency is only tracked under an LFU maxmemory policy (with eviction).
-  ctx.reply.Error(err::kLfuFreq);
+  if (!ctx.ks().lfu) {
+    ctx.reply.Error(err::kLfuFreq);
+    return;
+  }
+  ctx.reply.Integer(ctx.ks().LfuCounter(kv, ctx.now_ms));
 }
 
 void ReplyHelp(CommandContext& ctx, std::string_view container,
@@ -443,7 +450,7 @@ void TtlGeneric(CommandContext& ctx, bool ms, bool absolute) {
     return;
   }
   if (absolute) {
-    ctx.reply.Integer(ms ? expire : expire / 1000);
+    ctx.reply.Integer(ms ? expire : (expire + 500) / 1000);
     return;
   }
   int64_t ttl = expire - ctx.now_ms;
@@ -597,7 +604,7 @@ void RegisterKeyspaceCommands(CommandTable& t) {
          .doc = {"Renames a key only when the target key name doesn't exist.", "1.0.0", "generic",
                  "O(1)", "key:key newkey:key"}});
   t.Add({.name = "move", .handler = Move, .arity = 3, .flags = kCmdWrite | kCmdFast, .acl = K,
-         .keys = {KeySpec::Range(1, 0, 1, kKsRW | kKsAccess | kKsDelete)},
+         .keys = {KeySpec::Range(1, 0, 1, kKsRW | kKsAccess | kKsUpdate)},
          .doc = {"Moves a key to another database.", "1.0.0", "generic", "O(1)",
                  "key:key db:integer"}});
   t.Add({.name = "copy", .handler = Copy, .arity = -3, .flags = kCmdWrite | kCmdDenyOom,

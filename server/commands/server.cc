@@ -38,7 +38,7 @@ void ConfigGet(CommandContext& ctx) {
 
 void ConfigSet(CommandContext& ctx) {
   if ((ctx.argc() - 2) % 2 != 0) {
-    ctx.reply.Error(err::WrongArity(ctx.cmd.fullname));
+    ctx.Syntax();
     return;
   }
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -250,12 +250,54 @@ void LatencyGraph(CommandContext& ctx) {
   ctx.reply.Verbatim(out);
 }
 
+void LatencyHistogramCmd(CommandContext& ctx) {
+  std::vector<const Command*> list;
+  auto add_tree = [&](const Command& c) {
+    if (c.stats.latency.total() > 0) list.push_back(&c);
+    for (const auto& s : c.subcommands) {
+      if (s->stats.latency.total() > 0) list.push_back(s.get());
+    }
+  };
+  if (ctx.argc() == 2) {
+    for (const auto& c : ctx.server.commands().all()) add_tree(*c);
+  } else {
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      std::string_view name = ctx.argv[i];
+      size_t bar = name.find('|');
+      const Command* c = ctx.server.commands().Find(name.substr(0, bar));
+      if (c == nullptr) continue;
+      if (bar != std::string_view::npos) {
+        c = c->FindSub(name.substr(bar + 1));
+        if (c != nullptr && c->stats.latency.total() > 0) list.push_back(c);
+      } else {
+        add_tree(*c);
+      }
+    }
+  }
+  ctx.reply.MapHeader(list.size());
+  for (const Command* c : list) {
+    ctx.reply.Bulk(c->fullname);
+    ctx.reply.MapHeader(2);
+    ctx.reply.Bulk("calls");
+    ctx.reply.Integer(static_cast<int64_t>(c->stats.calls));
+    ctx.reply.Bulk("histogram_usec");
+    auto buckets = c->stats.latency.CumulativeUsecBuckets();
+    ctx.reply.MapHeader(buckets.size());
+    for (const auto& [bound, count] : buckets) {
+      ctx.reply.Integer(static_cast<int64_t>(bound));
+      ctx.reply.Integer(static_cast<int64_t>(count));
+    }
+  }
+}
+
 void LatencyHelp(CommandContext& ctx) {
   ReplyLines(ctx, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                    "DOCTOR",
                    "    Return a human readable latency analysis report.",
                    "GRAPH <event>",
                    "    Return a text graph of the samples of <event>.",
+                   "HISTOGRAM [<command> ...]",
+                   "    Return a cumulative latency histogram (microsecond buckets) per command.",
                    "HISTORY <event>",
                    "    Return (time, latency in ms) samples of <event>.",
                    "LATEST",
@@ -296,11 +338,9 @@ void RegisterServerCommands(CommandTable& t) {
                  "(data=parameter:string value:string)...",
                  "request_policy:all_nodes response_policy:all_succeeded"),
              cfg("resetstat", ConfigResetStat, 2, kAdminFlags,
-                 "Resets the server's statistics.", "2.0.0", "O(1)", "",
-                 "request_policy:all_nodes response_policy:all_succeeded"),
+                 "Resets the server's statistics.", "2.0.0", "O(1)", ""),
              cfg("rewrite", ConfigRewrite, 2, kAdminFlags,
-                 "Persists the effective configuration to file.", "2.8.0", "O(1)", "",
-                 "request_policy:all_nodes response_policy:all_succeeded"),
+                 "Persists the effective configuration to file.", "2.8.0", "O(1)", ""),
              cfg("help", ConfigHelp, 2, kCmdLoading | kCmdStale,
                  "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", ""),
          }});
@@ -356,12 +396,18 @@ void RegisterServerCommands(CommandTable& t) {
                 "nondeterministic_output request_policy:all_nodes response_policy:special"),
              sl("reset", LatencyReset, -2, kAdminFlags,
                 "Resets the latency data for one or more events.", "2.8.13", "O(1)",
-                "[event:string...]", "request_policy:all_nodes response_policy:agg_sum"),
+                "[event:string...]", "request_policy:all_nodes response_policy:all_succeeded"),
              sl("doctor", LatencyDoctor, 2, kAdminFlags,
                 "Returns a human-readable latency analysis report.", "2.8.13", "O(1)", "",
                 "nondeterministic_output request_policy:all_nodes response_policy:special"),
              sl("graph", LatencyGraph, 3, kAdminFlags,
                 "Returns a latency graph for an event.", "2.8.13", "O(1)", "event:string",
+                "nondeterministic_output request_policy:all_nodes response_policy:special"),
+             sl("histogram", LatencyHistogramCmd, -2, kAdminFlags,
+                "Returns the cumulative distribution of latencies of a subset or all commands.",
+                "7.0.0", "O(N) where N is the number of commands with latency information being "
+                "retrieved.",
+                "[command:string...]",
                 "nondeterministic_output request_policy:all_nodes response_policy:special"),
              sl("help", LatencyHelp, 2, kCmdLoading | kCmdStale,
                 "Returns helpful text about the different subcommands.", "2.8.13", "O(1)", "",

@@ -85,14 +85,14 @@ KeyValue* StoreString(CommandContext& ctx, KeyValue* existing, std::string_view 
   Db& db = ctx.db();
   if (existing == nullptr) {
     KeyValue* kv = Db::MakeString(key, value, expire_ms);
-    kv->set_lru(ctx.ks().lru_clock);
+    ctx.ks().InitAccess(kv, ctx.now_ms);
     db.Add(kv);
     return kv;
   }
   int64_t target = keep_ttl ? existing->expire_ms() : expire_ms;
   if (existing->has_expire() != (target >= 0)) {
     KeyValue* kv = Db::MakeString(key, value, target);
-    kv->set_lru(ctx.ks().lru_clock);
+    ctx.ks().InitAccess(kv, ctx.now_ms);
     db.Relink(existing, kv);
     KeyValue::Free(existing);
     return kv;
@@ -324,7 +324,7 @@ void Append(CommandContext& ctx) {
   size_t total;
   if (kv == nullptr) {
     kv = Db::MakeString(key, add, -1);
-    kv->set_lru(ctx.ks().lru_clock);
+    ctx.ks().InitAccess(kv, ctx.now_ms);
     ctx.db().Add(kv);
     total = add.size();
   } else {
@@ -396,7 +396,7 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
   value += incr;
   if (kv == nullptr) {
     kv = KeyValue::NewInt(key, value, -1);
-    kv->set_lru(ctx.ks().lru_clock);
+    ctx.ks().InitAccess(kv, ctx.now_ms);
     ctx.db().Add(kv);
   } else {
     if (kv->encoding() == Encoding::kRaw) FreeValuePayload(ObjType::kString, Encoding::kRaw, kv->ptr());
@@ -463,7 +463,7 @@ void IncrByFloat(CommandContext& ctx) {
   std::string out = FormatLongDoubleHuman(value);
   if (kv == nullptr) {
     kv = Db::MakeString(key, out, -1);
-    kv->set_lru(ctx.ks().lru_clock);
+    ctx.ks().InitAccess(kv, ctx.now_ms);
     ctx.db().Add(kv);
   } else {
     // Redis stores the result as a string object (embstr when short), never as int.
@@ -556,7 +556,7 @@ void SetRange(CommandContext& ctx) {
     r->len = need;
     r->data[need] = '\0';
     kv = KeyValue::NewRaw(key, r, -1);
-    kv->set_lru(ctx.ks().lru_clock);
+    ctx.ks().InitAccess(kv, ctx.now_ms);
     ctx.db().Add(kv);
   } else if (kv->encoding() != Encoding::kRaw) {
     char buf[24];
@@ -701,6 +701,15 @@ void Lcs(CommandContext& ctx) {
 
 constexpr uint32_t kRO = kKsRO | kKsAccess;
 
+// SET reads the old value only with GET; otherwise it just overwrites.
+void SetKeyFlags(std::span<const std::string_view> argv, std::vector<KeyRef>* keys) {
+  bool get = false;
+  for (size_t i = 3; i < argv.size(); ++i) get |= EqualsIgnoreCase(argv[i], "get");
+  for (KeyRef& k : *keys) {
+    k.flags = get ? (kKsRW | kKsAccess | kKsUpdate) : (kKsOW | kKsUpdate);
+  }
+}
+
 }  // namespace
 
 void RegisterStringCommands(CommandTable& t) {
@@ -718,7 +727,8 @@ void RegisterStringCommands(CommandTable& t) {
                    "1.0.0", "string", "O(1)",
                    "key:key value:string [condition=NX|XX] [GET] [expiration=EX seconds:integer|"
                    "PX milliseconds:integer|EXAT unix-time-seconds:unix-time|PXAT "
-                   "unix-time-milliseconds:unix-time|KEEPTTL]"}});
+                   "unix-time-milliseconds:unix-time|KEEPTTL]"},
+           .resolve_key_flags = SetKeyFlags});
   }
   t.Add({.name = "setnx", .handler = SetNx, .arity = 3,
          .flags = kCmdWrite | kCmdDenyOom | kCmdFast, .acl = S,

@@ -180,6 +180,7 @@ bool CommandTable::GetKeys(const Command& cmd, std::span<const std::string_view>
       out->push_back(KeyRef{i, spec.flags});
     }
   }
+  if (cmd.spec.resolve_key_flags != nullptr) cmd.spec.resolve_key_flags(argv, out);
   return true;
 }
 

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/core/latency_histogram.h"
+
 namespace tessera {
 
 class CommandContext;
@@ -82,6 +84,12 @@ enum KeySpecFlag : uint32_t {
   kKsNotKey = 1 << 8,
   kKsIncomplete = 1 << 9,
   kKsVariableFlags = 1 << 10,
+};
+
+// A key position found in argv, with its key-spec flags.
+struct KeyRef {
+  int pos;
+  uint32_t flags;
 };
 
 // Where a command's keys are (Redis 7 key specifications): a begin-search step (an index or a
@@ -157,6 +165,10 @@ struct CommandSpec {
   std::string_view tips;  // space-separated command tips
   CommandDoc doc;
   std::vector<CommandSpec> subcommands;
+  // For specs flagged variable_flags: resolves the flags of the keys of one call (e.g. SET
+  // with GET reads the key, without it only overwrites).
+  void (*resolve_key_flags)(std::span<const std::string_view> argv,
+                            std::vector<KeyRef>* keys) = nullptr;
 };
 
 // A documented argument, parsed from CommandDoc::args.
@@ -175,6 +187,7 @@ struct CommandStats {
   uint64_t usec = 0;
   uint64_t rejected = 0;
   uint64_t failed = 0;
+  LatencyHistogram latency;
 };
 
 // A registered command with what the table derives from its spec.
@@ -195,12 +208,6 @@ struct Command {
     int a = spec.arity;
     return a > 0 ? static_cast<int>(argc) == a : static_cast<int>(argc) >= -a;
   }
-};
-
-// A key position found in argv, with its key-spec flags.
-struct KeyRef {
-  int pos;
-  uint32_t flags;
 };
 
 class CommandTable {

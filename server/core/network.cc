@@ -150,26 +150,30 @@ class Connection {
     if (client_ == nullptr && pending_ == 0) delete this;
   }
 
+  // Counts a running handler as pending until it returns, so that closing the connection
+  // from inside the handler never deletes the object under it.
+  struct HandlerScope {
+    Connection* c;
+    ~HandlerScope() {
+      --c->pending_;
+      c->MaybeDelete();
+    }
+  };
+
   void WaitWritable() {
     write_waiting_ = true;
     ++pending_;
     sd_.async_wait(asio::posix::descriptor_base::wait_write, [this](const error_code& ec) {
-      --pending_;
+      HandlerScope scope{this};
       write_waiting_ = false;
-      if (client_ == nullptr || ec) {
-        MaybeDelete();
-        return;
-      }
+      if (client_ == nullptr || ec) return;
       Flush();
     });
   }
 
   void OnReadable(const error_code& ec) {
-    --pending_;
-    if (client_ == nullptr || ec == asio::error::operation_aborted) {
-      MaybeDelete();
-      return;
-    }
+    HandlerScope scope{this};
+    if (client_ == nullptr || ec == asio::error::operation_aborted) return;
     if (ec) {
       loop_->CloseClient(client_);
       return;
@@ -459,7 +463,15 @@ void EventLoop::ScheduleBeforeSleep() {
   asio::post(im.io, [&im] { im.BeforeSleep(); });
 }
 
-bool EventLoop::RebindListeners(std::string* err) { return impl_->OpenTcp(err); }
+bool EventLoop::RebindListeners(std::string* err) {
+  std::string detail;
+  if (impl_->OpenTcp(&detail)) return true;
+  LogWarning("{}", detail);
+  *err = "Unable to listen on this port. Check server logs.";
+  return false;
+}
+
+void EventLoop::CloseClient(Client* c) { impl_->CloseClient(c); }
 
 void EventLoop::Stop() {
   Impl& im = *impl_;

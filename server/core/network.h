@@ -25,6 +25,7 @@ class EventLoop : public LoopControl {
   void ScheduleBeforeSleep() override;
   bool RebindListeners(std::string* err) override;
   void Stop() override;
+  void CloseClient(Client* c) override;
   std::vector<std::string> ListeningAddresses() const override;
 
   struct Impl;

@@ -80,6 +80,9 @@ void Server::ApplyRuntimeConfig() {
   if (keyspace_) {
     keyspace_->lazyfree_lazy_expire = config_.lazyfree_lazy_expire;
     keyspace_->lazyfree_lazy_server_del = config_.lazyfree_lazy_server_del;
+    keyspace_->lfu = IsLfuPolicy(config_.maxmemory_policy);
+    keyspace_->lfu_log_factor = config_.lfu_log_factor;
+    keyspace_->lfu_decay_time = config_.lfu_decay_time;
   }
   LogSetLevel(static_cast<LogLevel>(config_.loglevel));
   slowlog_.Trim(static_cast<size_t>(config_.slowlog_max_len));
@@ -169,6 +172,14 @@ void Server::ScheduleClose(Client* c, bool flush_output) {
   if (loop_ != nullptr) loop_->ScheduleBeforeSleep();
 }
 
+void Server::KillClient(Client* c) {
+  if (c == current_client_ || loop_ == nullptr || c->conn == nullptr) {
+    ScheduleClose(c, c == current_client_);
+    return;
+  }
+  loop_->CloseClient(c);
+}
+
 std::vector<Client*> Server::TakeClientsToClose() {
   std::vector<Client*> out;
   out.swap(to_close_);
@@ -211,6 +222,13 @@ void Server::CheckOutputLimits(Client& c) {
 // ---- input and dispatch ----
 
 size_t Server::ProcessInput(Client& c, const char* data, size_t len) {
+  Client* outer = current_client_;
+  current_client_ = &c;
+  struct Restore {
+    Client*& slot;
+    Client* value;
+    ~Restore() { slot = value; }
+  } restore{current_client_, outer};
   size_t off = 0;
   while (off < len) {
     if (c.flags & (kClientCloseAsap | kClientCloseAfterReply | kClientPostponed)) break;
@@ -316,6 +334,7 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
   c.reply.set_muted(c.Has(kClientReplyOff | kClientCloseAsap));
 
   CommandStats& st = cmd.stats;
+  if (config_.latency_tracking) st.latency.Record(static_cast<uint64_t>(duration_us) * 1000);
   ++st.calls;
   st.usec += static_cast<uint64_t>(duration_us);
   if (stats_.total_error_replies > errors_before) ++st.failed;
@@ -467,9 +486,13 @@ void Server::Unpause() {
 
 void Server::ResumePostponed() {
   if (pause_type_ != PauseType::kNone || postponed_.empty()) return;
-  std::vector<Client*> list;
-  list.swap(postponed_);
-  for (Client* c : list) {
+  // By id: a resumed command (CLIENT KILL) may destroy clients later in the list.
+  std::vector<uint64_t> ids;
+  for (Client* c : postponed_) ids.push_back(c->id);
+  postponed_.clear();
+  for (uint64_t id : ids) {
+    Client* c = FindClient(id);
+    if (c == nullptr) continue;
     c->flags &= ~kClientPostponed;
     // Its input (starting with the postponed command) is in its private buffer.
     if (c->qbuf.pending() > 0) {

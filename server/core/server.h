@@ -37,6 +37,8 @@ class LoopControl {
   virtual bool RebindListeners(std::string* err) = 0;
   // Leaves the event loop (after SHUTDOWN or a signal).
   virtual void Stop() = 0;
+  // Closes a client's connection and destroys the client now.
+  virtual void CloseClient(Client* c) = 0;
   // Listening addresses, for INFO and logs.
   virtual std::vector<std::string> ListeningAddresses() const = 0;
 };
@@ -116,6 +118,9 @@ class Server : public KeyspaceEvents {
   void DestroyClient(Client* c);
   // Closes a client at the next before-sleep (safe to call from inside a command).
   void ScheduleClose(Client* c, bool flush_output);
+  // CLIENT KILL: closes another client at once (as Redis does, before replying to the killer);
+  // the client running the current command is closed once its reply is written.
+  void KillClient(Client* c);
   const std::map<uint64_t, std::unique_ptr<Client>>& clients() const { return clients_; }
   Client* FindClient(uint64_t id);
   size_t client_count() const { return clients_.size(); }
@@ -203,6 +208,7 @@ class Server : public KeyspaceEvents {
   std::string run_id_;
   std::string executable_;
   LoopControl* loop_ = nullptr;
+  Client* current_client_ = nullptr;  // the client whose input is being processed
 
   std::map<uint64_t, std::unique_ptr<Client>> clients_;
   uint64_t next_client_id_ = 1;

@@ -13,8 +13,13 @@ using config::OptionDef;
 using Kind = config::OptionDef::Kind;
 
 const EnumName kLogLevels[] = {
-    {"debug", 0}, {"verbose", 1}, {"notice", 2}, {"warning", 3}, {"nothing", 4}};
+    {"debug", 0}, {"verbose", 1}, {"notice", 2}, {"warning", 3}};
 const EnumName kDebugModes[] = {{"no", 0}, {"yes", 1}, {"local", 2}};
+const EnumName kPolicies[] = {
+    {"volatile-lru", kVolatileLru},     {"volatile-lfu", kVolatileLfu},
+    {"volatile-random", kVolatileRandom}, {"volatile-ttl", kVolatileTtl},
+    {"allkeys-lru", kAllkeysLru},       {"allkeys-lfu", kAllkeysLfu},
+    {"allkeys-random", kAllkeysRandom}, {"noeviction", kNoEviction}};
 
 bool SetBind(void* target, std::span<const std::string> args, std::string* err) {
   auto* v = static_cast<std::vector<std::string>*>(target);
@@ -159,6 +164,37 @@ bool SetHz(void* target, std::span<const std::string> args, std::string* err) {
   return true;
 }
 
+bool SetPercentiles(void* target, std::span<const std::string> args, std::string* err) {
+  std::vector<double> v;
+  for (const std::string& a : args) {
+    if (a.empty()) continue;
+    auto d = ParseDouble(a);
+    if (!d || *d < 0 || *d > 100) {
+      *err = "latency-tracking-info-percentiles must be a list of numbers between 0 and 100";
+      return false;
+    }
+    v.push_back(*d);
+  }
+  *static_cast<std::vector<double>*>(target) = v;
+  return true;
+}
+
+std::string GetPercentiles(const void* target) {
+  std::string s;
+  for (double d : *static_cast<const std::vector<double>*>(target)) {
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%f", d);
+    std::string one = buf;
+    while (one.find('.') != std::string::npos && (one.back() == '0' || one.back() == '.')) {
+      bool dot = one.back() == '.';
+      one.pop_back();
+      if (dot) break;
+    }
+    s += (s.empty() ? "" : " ") + one;
+  }
+  return s;
+}
+
 std::string GetInt(const void* target) { return Int64ToString(*static_cast<const int64_t*>(target)); }
 
 OptionDef Bool(std::string_view name, bool* target, std::string_view def, uint32_t flags = 0,
@@ -281,6 +317,13 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Int("slowlog-log-slower-than", &c.slowlog_log_slower_than, "10000", -1, kLongMax));
   reg.Add(Int("slowlog-max-len", &c.slowlog_max_len, "128", 0, kLongMax, 0, ApplyRuntime));
   reg.Add(Int("latency-monitor-threshold", &c.latency_monitor_threshold, "0", 0, kLongMax));
+  reg.Add(Bool("latency-tracking", &c.latency_tracking, "yes"));
+  reg.Add(Custom("latency-tracking-info-percentiles", &c.latency_tracking_percentiles, "50 99 99.9",
+                 SetPercentiles, GetPercentiles, kMultiArg));
+  // Memory
+  reg.Add(Enum("maxmemory-policy", &c.maxmemory_policy, "noeviction", kPolicies, 0, ApplyRuntime));
+  reg.Add(Int("lfu-log-factor", &c.lfu_log_factor, "10", 0, kIntMax, 0, ApplyRuntime));
+  reg.Add(Int("lfu-decay-time", &c.lfu_decay_time, "1", 0, kIntMax, 0, ApplyRuntime));
   // Persistence
   reg.Add(Custom("save", &c.save, "", SetSave, GetSave, kMultiArg | kAppendLines));
   // Lazy freeing

@@ -22,6 +22,11 @@ struct OutputBufferLimit {
 };
 
 enum class DebugCommandMode { kNo = 0, kYes = 1, kLocal = 2 };
+enum MaxmemoryPolicy {
+  kVolatileLru = 0, kVolatileLfu, kVolatileRandom, kVolatileTtl,
+  kAllkeysLru, kAllkeysLfu, kAllkeysRandom, kNoEviction
+};
+inline bool IsLfuPolicy(int p) { return p == kVolatileLfu || p == kAllkeysLfu; }
 enum ClientClass { kClassNormal = 0, kClassReplica = 1, kClassPubsub = 2, kClassCount = 3 };
 
 struct ServerConfig {
@@ -57,6 +62,13 @@ struct ServerConfig {
   int64_t slowlog_log_slower_than = 10000;
   int64_t slowlog_max_len = 128;
   int64_t latency_monitor_threshold = 0;
+  bool latency_tracking = true;
+  std::vector<double> latency_tracking_percentiles = {50, 99, 99.9};
+  // Memory: the policy chooses LRU or LFU access tracking now; limits and eviction arrive
+  // with maxmemory.
+  int maxmemory_policy = 7;  // MaxmemoryPolicy
+  int64_t lfu_log_factor = 10;
+  int64_t lfu_decay_time = 1;
   // Persistence (none yet: save points must be empty)
   std::vector<SavePoint> save;
   // Lazy freeing

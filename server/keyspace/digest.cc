@@ -61,7 +61,7 @@ Digest DatasetDigest(Keyspace& ks) {
       std::string_view key = kv->key();
       MixDigest(d, key.data(), key.size());
       MixObject(d, kv);
-      for (size_t j = 0; j < 20; ++j) final_digest[j] ^= d[j];
+      XorDigest(final_digest, d.data(), d.size());  // hashes the key digest first, as Redis
     });
   }
   return final_digest;

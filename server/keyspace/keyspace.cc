@@ -45,9 +45,39 @@ KeyValue* Keyspace::Lookup(Db& db, std::string_view key, int64_t now_ms, uint32_
     if (!(flags & kLookupWrite)) ++stats_.misses;
     return nullptr;
   }
-  if (!(flags & kLookupNoTouch)) kv->set_lru(lru_clock);
+  if (!(flags & kLookupNoTouch)) Touch(kv, now_ms);
   if (!(flags & kLookupWrite)) ++stats_.hits;
   return kv;
+}
+
+void Keyspace::InitAccess(KeyValue* kv, int64_t now_ms) {
+  kv->set_lru(lfu ? (LfuMinutes(now_ms) << 8) | kLfuInitValue : lru_clock);
+}
+
+uint32_t Keyspace::LfuCounter(const KeyValue* kv, int64_t now_ms) const {
+  uint32_t ldt = kv->lru() >> 8;
+  uint32_t counter = kv->lru() & 255;
+  uint32_t now = LfuMinutes(now_ms);
+  uint32_t elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+  uint32_t periods = lfu_decay_time > 0 ? elapsed / static_cast<uint32_t>(lfu_decay_time) : 0;
+  if (periods > 0) counter = periods > counter ? 0 : counter - periods;
+  return counter;
+}
+
+void Keyspace::Touch(KeyValue* kv, int64_t now_ms) {
+  if (!lfu) {
+    kv->set_lru(lru_clock);
+    return;
+  }
+  // Logarithmic increment: the higher the counter, the less likely one access bumps it.
+  uint32_t counter = LfuCounter(kv, now_ms);
+  if (counter < 255) {
+    double r = static_cast<double>(rng_.Next() >> 11) / static_cast<double>(1ULL << 53);
+    double base = counter > kLfuInitValue ? counter - kLfuInitValue : 0;
+    double p = 1.0 / (base * static_cast<double>(lfu_log_factor) + 1);
+    if (r < p) ++counter;
+  }
+  kv->set_lru((LfuMinutes(now_ms) << 8) | counter);
 }
 
 void Keyspace::DeleteExpired(Db& db, KeyValue* kv) {

@@ -71,6 +71,16 @@ class Keyspace {
   // Incremental rehash and shrink of every db's tables for up to `budget_us`.
   void CronRehash(int64_t budget_us, bool active_rehashing);
 
+  // Access tracking (Redis's robj lru field): a 24-bit LRU clock, or under an LFU maxmemory
+  // policy a 16-bit minute stamp and an 8-bit logarithmic access counter.
+  void InitAccess(KeyValue* kv, int64_t now_ms);
+  void Touch(KeyValue* kv, int64_t now_ms);
+  // The LFU counter after decay, without counting an access (OBJECT FREQ).
+  uint32_t LfuCounter(const KeyValue* kv, int64_t now_ms) const;
+  bool lfu = false;
+  int64_t lfu_log_factor = 10;
+  int64_t lfu_decay_time = 1;
+
   // Settings the server mirrors from config and state.
   bool expire_deletes = true;         // false: expired keys are hidden but not deleted
   bool active_expire_enabled = true;  // DEBUG SET-ACTIVE-EXPIRE
@@ -86,6 +96,9 @@ class Keyspace {
   ds::Rng rng_;
   int expire_db_ = 0;  // where the next active expiry slice starts
 };
+
+inline constexpr uint32_t kLfuInitValue = 5;
+inline uint32_t LfuMinutes(int64_t now_ms) { return static_cast<uint32_t>(now_ms / 60000) & 65535; }
 
 // The 24-bit LRU clock for a unix time in ms (1 s resolution), as Redis's LRU_CLOCK.
 inline uint32_t LruClockAt(int64_t now_ms) {

@@ -136,8 +136,13 @@ class KeyValue {
   // Stores a short string in place if it fits this allocation; returns false otherwise.
   bool TrySetEmbstr(std::string_view v);
 
-  // Bytes of this allocation (jemalloc's usable size).
+  // Bytes of this allocation (the allocator's usable size).
   size_t AllocSize() const;
+  // Bytes the layout needs (header, TTL fields, key, value area), before allocator rounding.
+  size_t LayoutSize() const {
+    size_t area = encoding() == Encoding::kEmbstr ? 1 + embstr().size() : 8;
+    return value_offset() + (area < 8 ? 8 : area);
+  }
 
  private:
   KeyValue() = delete;

@@ -1,0 +1,231 @@
+"""Fixtures that start real tessera-server processes on free loopback ports.
+
+TESSERA_BIN_DIR points at a build folder (default: build/release). With TESSERA_TARGET=redis
+the same tests run against Debian's redis-server, which is how the tests themselves are
+checked against the reference behaviour; tests of Tessera-only behaviour are marked
+`tessera_only` and skipped there.
+"""
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+
+from resp import RawConnection
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN_DIR = pathlib.Path(os.environ.get("TESSERA_BIN_DIR", ROOT / "build" / "release"))
+TARGET = os.environ.get("TESSERA_TARGET", "tessera")
+SERVER_BIN = (
+    "redis-server" if TARGET == "redis" else str(BIN_DIR / "server" / "tessera-server")
+)
+SANITIZED = "sanitize" in str(BIN_DIR)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "tessera_only: behaviour Redis does not have")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+def pytest_collection_modifyitems(config, items):
+    if TARGET != "redis":
+        return
+    skip = pytest.mark.skip(reason="Tessera-only behaviour (TESSERA_TARGET=redis)")
+    for item in items:
+        if "tessera_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def free_port():
+    """A TCP port that is free on 127.0.0.1 now (and whose bus port +10000 is free too)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port + 10000 > 65535:
+            continue
+        with socket.socket() as s2:
+            try:
+                s2.bind(("127.0.0.1", port + 10000))
+            except OSError:
+                continue
+        return port
+
+
+class ServerProcess:
+    """One server process. Starts in the foreground; stop() checks it exited cleanly."""
+
+    def __init__(self, workdir, args=(), config_text=None, port=None, wait=True, env=None,
+                 netns=None, bind="127.0.0.1", host=None):
+        self.workdir = pathlib.Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.host = host or bind.split()[0]
+        self.log_path = self.workdir / f"server-{self.port}.log"
+        cmd = []
+        if netns:
+            cmd += ["ip", "netns", "exec", netns]
+        cmd.append(SERVER_BIN)
+        if config_text is not None:
+            self.config_path = self.workdir / f"server-{self.port}.conf"
+            self.config_path.write_text(config_text)
+            cmd.append(str(self.config_path))
+        else:
+            self.config_path = None
+        cmd += ["--port", str(self.port), "--bind", *bind.split(), "--dir", str(self.workdir)]
+        if TARGET == "redis":
+            cmd += ["--save", "", "--appendonly", "no"]
+        cmd += [str(a) for a in args]
+        self.cmd = cmd
+        self.log = open(self.log_path, "ab")
+        full_env = dict(os.environ)
+        full_env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1")
+        if env:
+            full_env.update(env)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=self.workdir, env=full_env, start_new_session=True)
+        self.stopped = False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_text()}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    data = s.recv(64)
+                    if data.startswith(b"+PONG") or data.startswith(b"-NOAUTH") or \
+                            data.startswith(b"-DENIED"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError(f"server did not start:\n{self.log_text()}")
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def client(self, **kwargs):
+        kwargs.setdefault("decode_responses", True)
+        kwargs.setdefault("socket_timeout", 10)
+        return redis.Redis(host=self.host, port=self.port, **kwargs)
+
+    def raw(self, timeout=5):
+        return RawConnection(self.host, self.port, timeout=timeout)
+
+    def cli(self, *args, resp3=False, stdin=None, timeout=20, check=False):
+        """Runs redis-cli against this server; returns the CompletedProcess (text)."""
+        cmd = ["redis-cli", "-h", self.host, "-p", str(self.port)]
+        if resp3:
+            cmd.append("-3")
+        cmd += [str(a) for a in args]
+        return subprocess.run(cmd, input=stdin, capture_output=True, text=True,
+                              timeout=timeout, check=check)
+
+    def log_text(self):
+        if not self.log.closed:
+            self.log.flush()
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def signal(self, sig):
+        os.kill(self.proc.pid, sig)
+
+    def stop(self, timeout=15):
+        """SIGTERM, wait; returns the exit code. Kills the process group on timeout."""
+        if self.stopped:
+            return self.proc.returncode
+        self.stopped = True
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+                self.log.close()
+                raise AssertionError(f"server did not exit on SIGTERM:\n{self.log_text()}")
+        self.log.close()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.stopped = True
+        self.log.close()
+
+    def check_clean(self):
+        """Fails if sanitizers reported anything or the process died."""
+        text = self.log_text()
+        for marker in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
+            assert marker not in text, f"sanitizer report in server log:\n{text[-4000:]}"
+
+
+@pytest.fixture
+def start_server(tmp_path):
+    """Factory: start_server(args=[...], config_text=None) -> ServerProcess, stopped afterwards
+    with a check that each server was alive, exits cleanly and logged no sanitizer report."""
+    servers = []
+
+    def start(args=(), wait=True, **kwargs):
+        s = ServerProcess(tmp_path / f"srv{len(servers)}", args=args, wait=False, **kwargs)
+        servers.append(s)  # before waiting: a server that fails to start is still stopped
+        if wait:
+            try:
+                s.wait_ready()
+            except Exception:
+                s.kill()
+                raise
+        return s
+
+    yield start
+    problems = []
+    for s in servers:
+        if s.stopped:
+            s.check_clean()
+            continue
+        if not s.alive():
+            problems.append(f"server on port {s.port} died (exit {s.proc.returncode}):\n"
+                            f"{s.log_text()[-4000:]}")
+            continue
+        code = s.stop()
+        if code != 0:
+            problems.append(f"server on port {s.port} exited with {code}:\n{s.log_text()[-4000:]}")
+        s.check_clean()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def server(start_server):
+    """A server with the default configuration (plus DEBUG enabled)."""
+    return start_server(["--enable-debug-command", "yes"])
+
+
+@pytest.fixture
+def r(server):
+    """A redis-py client (RESP2, decoded strings) of the default server."""
+    c = server.client()
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def rb(server):
+    """A redis-py client returning bytes."""
+    c = server.client(decode_responses=False)
+    yield c
+    c.close()

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Tessera's one entry point for people and CI.
+#   tools/dev/dev.sh serve   install what is missing, build, run tessera-server on 127.0.0.1:6379
+#   tools/dev/dev.sh test    install what is missing, build, run every test (release build, then
+#                            an ASan+UBSan build); ends with one line "N passed, M failed"
+#   tools/dev/dev.sh setup | build [release|sanitize] | unit | integration [pytest args]
+#   tools/dev/dev.sh bench   compare against Debian's redis-server (tests/bench/run.sh)
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+PY=/usr/bin/python3
+JOBS=${JOBS:-2}
+
+PACKAGES=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libprotobuf-dev
+  protobuf-compiler libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
+  libbenchmark-dev libjemalloc-dev libssl-dev liblua5.1-0-dev liblzf-dev python3-pytest
+  python3-redis redis-server redis-tools iproute2 procps lsof)
+
+setup() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # Debian's redis-server package may start a service on 6379; tests never use it.
+}
+
+build() {
+  local kind=${1:-release} dir type extra=()
+  case "$kind" in
+    release) dir=build/release; type=RelWithDebInfo;;
+    sanitize) dir=build/sanitize; type=Debug; extra=(-DTESSERA_SANITIZE=ON);;
+    *) echo "unknown build kind $kind" >&2; exit 2;;
+  esac
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "${extra[@]}" >/dev/null
+  ninja -C "$dir" -j"$JOBS"
+}
+
+# Runs the GoogleTest binaries of a build; writes JUnit XML into $2.
+unit() {
+  local dir=${1:-build/release} out=${2:-build/results/unit}
+  mkdir -p "$out"
+  local rc=0
+  for t in "$dir"/tests/unit/*_test; do
+    [ -x "$t" ] || continue
+    "$t" --gtest_output="xml:$out/$(basename "$t").xml" --gtest_brief=1 || rc=1
+  done
+  return $rc
+}
+
+integration() {
+  local bindir=$1 out=$2; shift 2
+  mkdir -p "$out"
+  TESSERA_BIN_DIR="$ROOT/$bindir" "$PY" -m pytest -q -p no:cacheprovider \
+    --junitxml="$out/integration.xml" tests/integration "$@"
+}
+
+summary() {
+  "$PY" tools/dev/summarize.py "$@"
+}
+
+case "${1:-}" in
+  setup) setup;;
+  build) setup; build "${2:-release}";;
+  serve)
+    setup; build release
+    exec build/release/server/tessera-server;;
+  unit) unit "${2:-build/release}";;
+  integration) shift; integration build/release build/results/release "$@";;
+  test)
+    setup
+    rm -rf build/results
+    start=$(date +%s)
+    build release
+    unit build/release build/results/release || true
+    integration build/release build/results/release || true
+    build sanitize
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      unit build/sanitize build/results/sanitize || true
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      integration build/sanitize build/results/sanitize || true
+    echo "total time: $(( $(date +%s) - start )) s"
+    summary build/results;;
+  bench) shift; setup; build release; exec tests/bench/run.sh "$@";;
+  *) sed -n '2,8p' "$0"; exit 2;;
+esac
