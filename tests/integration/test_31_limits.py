@@ -352,11 +352,13 @@ def keepalive_timer(port):
                          capture_output=True, text=True, check=True).stdout
     lines = [l for l in out.splitlines()[1:] if l.strip()]
     assert len(lines) == 1, out
-    m = re.search(r"timer:\(keepalive,(?:(\d+)min)?(\d+(?:\.\d+)?)sec", lines[0])
-    if m is None:
+    # ss prints the remaining time as e.g. "59sec", "1min", "1min2sec" or "500ms".
+    m = re.search(r"timer:\(keepalive,(?:(\d+)min)?(?:(\d+(?:\.\d+)?)sec)?(?:(\d+)ms)?,",
+                  lines[0])
+    if m is None or not any(m.groups()):
         assert "timer:(" not in lines[0] or "keepalive" not in lines[0], lines[0]
         return None
-    return int(m.group(1) or 0) * 60 + float(m.group(2))
+    return (int(m.group(1) or 0) * 60 + float(m.group(2) or 0) + int(m.group(3) or 0) / 1000)
 
 
 @pytest.fixture
