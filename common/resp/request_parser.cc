@@ -8,8 +8,19 @@ namespace tessera::resp {
 
 namespace {
 
-// Parses a length field exactly as Redis's string2ll would; false on any deviation.
+// Parses a length field exactly as Redis's string2ll would; false on any deviation. Short
+// positive lengths (the common case) take a tight loop.
 inline bool ParseLength(const char* p, size_t n, int64_t* out) {
+  if (n > 0 && n <= 9 && p[0] >= '1' && p[0] <= '9') {
+    int64_t v = 0;
+    for (size_t i = 0; i < n; ++i) {
+      unsigned d = static_cast<unsigned char>(p[i]) - '0';
+      if (d > 9) return false;
+      v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+  }
   auto v = ParseInt64(std::string_view(p, n));
   if (!v) {
     return false;

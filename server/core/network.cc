@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -60,17 +61,27 @@ struct EventLoop::Impl {
   Impl(EventLoop* owner, Server& s)
       : self(owner),
         server(s),
-        io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+        io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE),
         cron_timer(io),
         signals(io, SIGTERM, SIGINT),
-        shared_in(new char[kSharedReadSize]) {}
+        shared_in(new char[kSharedReadSize]) {
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    poller = std::make_unique<asio::posix::stream_descriptor>(io, epfd);
+  }
+  ~Impl() {
+    poller->release();
+    ::close(epfd);
+  }
 
   void AcceptTcp(size_t idx);
   void AcceptUnix();
   void OnAccepted(int fd, bool unix_socket);
   void StartCron();
+  void ArmPoller();
+  void OnClientsReady();
   void BeforeSleep();
   void CloseClient(Client* c);
+  void FreeClosed();
   bool OpenTcp(std::string* err);
 
   EventLoop* self;
@@ -81,30 +92,39 @@ struct EventLoop::Impl {
   std::vector<std::string> addresses;
   asio::steady_timer cron_timer;
   asio::signal_set signals;
+  // Client sockets live in this level-triggered epoll set (registered once, as Redis does);
+  // Asio watches the set's descriptor, so one readiness wait covers every client.
+  int epfd = -1;
+  std::unique_ptr<asio::posix::stream_descriptor> poller;
+  bool in_batch = false;
   bool before_sleep_scheduled = false;
   bool stopping = false;
   std::unique_ptr<char[]> shared_in;
+  std::vector<Connection*> closed;  // freed once no event of this turn can refer to them
 };
 
-// One client socket. Owns itself: deleted once closed and no handler is outstanding.
+// One client socket in the epoll set.
 class Connection {
  public:
   Connection(EventLoop::Impl* loop, Client* client, int fd)
-      : loop_(loop), client_(client), sd_(loop->io, fd), fd_(fd) {
+      : loop_(loop), client_(client), fd_(fd) {
     client_->conn = this;
+    Register(EPOLL_CTL_ADD, EPOLLIN);
+  }
+  ~Connection() = default;
+
+  bool closed() const { return client_ == nullptr; }
+
+  void OnEvents(uint32_t events) {
+    if (closed()) return;
+    if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ReadOnce();
+    if (!closed() && (events & EPOLLOUT)) Flush();
   }
 
-  void StartRead() {
-    ++pending_;
-    // Wait for readability, then read ourselves into the shared or the private buffer.
-    sd_.async_wait(asio::posix::descriptor_base::wait_read,
-                   [this](const error_code& ec) { OnReadable(ec); });
-  }
-
-  // Writes as much pending output as the socket takes, in one gathered write per loop turn;
-  // waits for writability when the socket is full.
+  // Writes as much pending output as the socket takes with gathered writes; asks for
+  // writability when the socket is full.
   void Flush() {
-    if (client_ == nullptr || write_waiting_) return;
+    if (closed()) return;
     Client& c = *client_;
     while (!c.out.empty()) {
       struct iovec iov[kMaxIov];
@@ -115,7 +135,7 @@ class Connection {
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-          WaitWritable();
+          WantWrite(true);
           return;
         }
         LogVerbose("Error writing to client: {}", strerror(errno));
@@ -128,72 +148,39 @@ class Connection {
       c.net_output_bytes += static_cast<uint64_t>(n);
       c.out.Consume(static_cast<size_t>(n));
       if (static_cast<size_t>(n) < total) {
-        WaitWritable();
+        WantWrite(true);
         return;
       }
     }
-    if (c.Has(kClientCloseAfterReply)) {
-      loop_->CloseClient(client_);
-    }
+    WantWrite(false);
+    if (c.Has(kClientCloseAfterReply)) loop_->CloseClient(client_);
   }
 
-  // Closes the socket; the object goes away once no handler refers to it.
+  // Leaves the epoll set and closes the socket; the object is freed after this turn.
   void Close() {
+    epoll_ctl(loop_->epfd, EPOLL_CTL_DEL, fd_, nullptr);
+    ::close(fd_);
     client_ = nullptr;
-    error_code ec;
-    sd_.close(ec);
-    MaybeDelete();
+    loop_->closed.push_back(this);
   }
 
  private:
-  void MaybeDelete() {
-    if (client_ == nullptr && pending_ == 0) delete this;
+  void Register(int op, uint32_t events) {
+    struct epoll_event ev;
+    ev.events = events;
+    ev.data.ptr = this;
+    epoll_ctl(loop_->epfd, op, fd_, &ev);
   }
 
-  // Counts a running handler as pending until it returns, so that closing the connection
-  // from inside the handler never deletes the object under it.
-  struct HandlerScope {
-    Connection* c;
-    ~HandlerScope() {
-      --c->pending_;
-      c->MaybeDelete();
-    }
-  };
-
-  void WaitWritable() {
-    write_waiting_ = true;
-    ++pending_;
-    sd_.async_wait(asio::posix::descriptor_base::wait_write, [this](const error_code& ec) {
-      HandlerScope scope{this};
-      write_waiting_ = false;
-      if (client_ == nullptr || ec) return;
-      Flush();
-    });
+  void WantWrite(bool on) {
+    if (on == want_write_) return;
+    want_write_ = on;
+    Register(EPOLL_CTL_MOD, on ? (EPOLLIN | EPOLLOUT) : EPOLLIN);
   }
 
-  void OnReadable(const error_code& ec) {
-    HandlerScope scope{this};
-    if (client_ == nullptr || ec == asio::error::operation_aborted) return;
-    if (ec) {
-      loop_->CloseClient(client_);
-      return;
-    }
-    bool more = ReadOnce();
-    if (client_ == nullptr) return;  // closed while processing
-    Flush();
-    if (client_ == nullptr) return;
-    if (more) {
-      // The read filled the buffer: more input may be waiting. Continue after the other
-      // ready handlers, for fairness (the descriptor is edge-triggered).
-      ++pending_;
-      asio::post(loop_->io, [this] { OnReadable(error_code()); });
-    } else {
-      StartRead();
-    }
-  }
-
-  // Reads once and processes what arrived. Returns true if the read filled the buffer.
-  bool ReadOnce() {
+  // Reads once (at most one buffer: the socket stays readable if more is waiting, and the
+  // level-triggered set reports it next turn) and processes what arrived.
+  void ReadOnce() {
     Client& c = *client_;
     Server& s = loop_->server;
     bool use_private = c.qbuf.pending() > 0;
@@ -208,15 +195,15 @@ class Connection {
     }
     ssize_t n = ::read(fd_, dst, want);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
       LogVerbose("Reading from client: {}", strerror(errno));
       loop_->CloseClient(client_);
-      return false;
+      return;
     }
     if (n == 0) {
       LogVerbose("Client closed connection id={} addr={}", c.id, c.addr);
       loop_->CloseClient(client_);
-      return false;
+      return;
     }
     size_t got = static_cast<size_t>(n);
     ++s.stats().total_reads_processed;
@@ -226,30 +213,29 @@ class Connection {
     if (use_private) {
       c.qbuf.Commit(got);
       size_t used = s.ProcessInput(c, c.qbuf.begin(), c.qbuf.pending());
-      if (client_ == nullptr) return false;
+      if (closed()) return;
       c.qbuf.Consume(used);
     } else {
       size_t used = s.ProcessInput(c, dst, got);
-      if (client_ == nullptr) return false;
+      if (closed()) return;
       if (used < got) c.qbuf.Append(dst + used, got - used);
     }
     if (c.qbuf.pending() > static_cast<size_t>(s.config().client_query_buffer_limit)) {
       LogWarning("Closing client that reached max query buffer length: id={} addr={} (qbuf "
                  "initial bytes: {:?})",
-                 c.id, c.addr, std::string_view(c.qbuf.begin(), std::min<size_t>(64, c.qbuf.pending())));
+                 c.id, c.addr,
+                 std::string_view(c.qbuf.begin(), std::min<size_t>(64, c.qbuf.pending())));
       ++s.stats().client_qbuf_limit_disconnections;
       loop_->CloseClient(client_);
-      return false;
+      return;
     }
-    return got == want;
+    if (!c.out.empty()) s.QueueWrite(c);
   }
 
   EventLoop::Impl* loop_;
   Client* client_;
-  asio::posix::stream_descriptor sd_;
   int fd_;
-  int pending_ = 0;
-  bool write_waiting_ = false;
+  bool want_write_ = false;
 };
 
 void EventLoop::Impl::CloseClient(Client* c) {
@@ -257,7 +243,35 @@ void EventLoop::Impl::CloseClient(Client* c) {
   Connection* conn = c->conn;
   c->conn = nullptr;
   server.DestroyClient(c);
-  if (conn != nullptr) conn->Close();
+  if (conn != nullptr) conn->Close();  // freed later, at a point no handler refers to it
+}
+
+void EventLoop::Impl::FreeClosed() {
+  for (Connection* c : closed) delete c;
+  closed.clear();
+}
+
+void EventLoop::Impl::ArmPoller() {
+  poller->async_wait(asio::posix::descriptor_base::wait_read, [this](const error_code& ec) {
+    if (ec || stopping) return;
+    OnClientsReady();
+  });
+}
+
+// One loop turn for clients: every ready socket is read and its commands run, then all
+// pending replies are written (one gathered write per client), as Redis's beforeSleep does.
+void EventLoop::Impl::OnClientsReady() {
+  constexpr int kMaxEvents = 512;
+  struct epoll_event events[kMaxEvents];
+  in_batch = true;
+  int n = epoll_wait(epfd, events, kMaxEvents, 0);
+  for (int i = 0; i < n; ++i) {
+    static_cast<Connection*>(events[i].data.ptr)->OnEvents(events[i].events);
+  }
+  BeforeSleep();
+  in_batch = false;
+  FreeClosed();
+  if (!stopping) ArmPoller();
 }
 
 void EventLoop::Impl::OnAccepted(int fd, bool unix_socket) {
@@ -303,8 +317,7 @@ void EventLoop::Impl::OnAccepted(int fd, bool unix_socket) {
   }
   Client* c = server.CreateClient(fd, addr, laddr, unix_socket, local);
   c->authenticated = server.config().requirepass.empty();
-  auto* conn = new Connection(this, c, fd);
-  conn->StartRead();
+  new Connection(this, c, fd);
 }
 
 void EventLoop::Impl::AcceptTcp(size_t idx) {
@@ -389,13 +402,13 @@ void EventLoop::Impl::StartCron() {
     server.Cron();
     SampleMemoryPeak(server);
     for (Client* c : server.TakeClientsToClose()) CloseClient(c);
+    FreeClosed();
     if (!server.pending_writes().empty()) self->ScheduleBeforeSleep();
     StartCron();
   });
 }
 
 void EventLoop::Impl::BeforeSleep() {
-  before_sleep_scheduled = false;
   server.BeforeSleep();
   std::vector<Client*> writes;
   writes.swap(server.pending_writes());
@@ -406,6 +419,7 @@ void EventLoop::Impl::BeforeSleep() {
     if (c->conn != nullptr && !c->Has(kClientCloseAsap)) c->conn->Flush();
   }
   for (Client* c : server.TakeClientsToClose()) CloseClient(c);
+  if (!in_batch) FreeClosed();
 }
 
 EventLoop::EventLoop(Server& server) : impl_(std::make_unique<Impl>(this, server)) {}
@@ -415,6 +429,7 @@ EventLoop::~EventLoop() {
   std::vector<Client*> all;
   for (const auto& [id, c] : impl_->server.clients()) all.push_back(c.get());
   for (Client* c : all) impl_->CloseClient(c);
+  impl_->FreeClosed();
 }
 
 bool EventLoop::Listen(std::string* err) {
@@ -453,14 +468,19 @@ void EventLoop::Run() {
     im.server.PrepareShutdown(0, &why);
   });
   im.StartCron();
+  im.ArmPoller();
   im.io.run();
 }
 
 void EventLoop::ScheduleBeforeSleep() {
   Impl& im = *impl_;
-  if (im.before_sleep_scheduled || im.stopping) return;
+  // Inside a client turn the turn ends with BeforeSleep anyway.
+  if (im.in_batch || im.before_sleep_scheduled || im.stopping) return;
   im.before_sleep_scheduled = true;
-  asio::post(im.io, [&im] { im.BeforeSleep(); });
+  asio::post(im.io, [&im] {
+    im.before_sleep_scheduled = false;
+    im.BeforeSleep();
+  });
 }
 
 bool EventLoop::RebindListeners(std::string* err) {

@@ -268,7 +268,6 @@ bool Server::BlockedByPause(const Command& cmd) const {
 }
 
 bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
-  c.last_interaction_ms = clock_.NowMs();
   bool unknown_sub = false;
   const Command* cmd = commands_.Lookup(argv, &unknown_sub);
   if (cmd == nullptr) {
@@ -317,12 +316,12 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
   c.reply.set_muted(c.Has(kClientReplyOff | kClientReplySkip | kClientCloseAsap));
   c.reply.set_resp3(c.resp == 3);
   ++call_depth_;
-  int64_t now_ms = clock_.NowMs();
-  int64_t start_us = Clock::RealMonotonicUs();
+  uint64_t start_ticks = Clock::Ticks();
+  int64_t now_ms = clock_.NowMsAt(start_ticks);
   c.last_cmd = &cmd;
   CommandContext ctx(*this, c, cmd, argv, now_ms);
   cmd.spec.handler(ctx);
-  int64_t duration_us = Clock::RealMonotonicUs() - start_us;
+  int64_t duration_us = Clock::ElapsedUs(start_ticks);
   --call_depth_;
 
   // CLIENT REPLY SKIP mutes exactly the next command.
@@ -506,6 +505,7 @@ void Server::ResumePostponed() {
 // ---- periodic work ----
 
 void Server::Cron() {
+  clock_.Resync();
   int64_t now_ms = clock_.NowMs();
   ++cron_loops_;
   keyspace_->lru_clock = LruClockAt(now_ms);
