@@ -53,6 +53,25 @@ unit() {
   return $rc
 }
 
+# Runs each fuzz target over its seed corpus plus random mutations; one JUnit case each.
+fuzz() {
+  local dir=$1 out=$2 iterations=${3:-100000} t name rc
+  mkdir -p "$out"
+  for t in "$dir"/tests/fuzz/*_fuzz; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t" _fuzz)
+    if "$t" "tests/fuzz/corpus/$name" "$iterations" >"$out/$name.log" 2>&1; then
+      printf '<testsuite name="fuzz"><testcase classname="fuzz" name="%s"/></testsuite>\n' \
+        "$name" >"$out/fuzz-$name.xml"
+    else
+      rc=$?
+      printf '<testsuite name="fuzz"><testcase classname="fuzz" name="%s"><failure message="exit %s"/></testcase></testsuite>\n' \
+        "$name" "$rc" >"$out/fuzz-$name.xml"
+      tail -20 "$out/$name.log"
+    fi
+  done
+}
+
 integration() {
   local bindir=$1 out=$2; shift 2
   mkdir -p "$out"
@@ -71,6 +90,7 @@ case "${1:-}" in
     setup; build release
     exec build/release/server/tessera-server;;
   unit) unit "${2:-build/release}";;
+  fuzz) fuzz "${2:-build/sanitize}" build/results/fuzz "${3:-100000}";;
   integration) shift; integration build/release build/results/release "$@";;
   test)
     setup
@@ -82,6 +102,8 @@ case "${1:-}" in
     build sanitize
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
       unit build/sanitize build/results/sanitize || true
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      fuzz build/sanitize build/results/sanitize/fuzz 100000
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
       integration build/sanitize build/results/sanitize || true
     echo "total time: $(( $(date +%s) - start )) s"
