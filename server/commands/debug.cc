@@ -144,8 +144,7 @@ void DebugHelp(CommandContext& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(lines));
-  for (std::string_view l : lines) ctx.reply.SimpleString(l);
+  ReplyLines(ctx.reply, lines);
 }
 
 void Debug(CommandContext& ctx) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <charconv>
+#include <initializer_list>
+#include <iterator>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,6 +31,16 @@ inline std::string_view StringValue(const KeyValue* kv, char* buf) {
 inline size_t StringLength(const KeyValue* kv) {
   char buf[24];
   return StringValue(kv, buf).size();
+}
+
+// Replies with lines of help text as status strings (the HELP subcommands' layout).
+template <typename Lines>
+void ReplyLines(resp::ReplyBuilder& reply, const Lines& lines) {
+  reply.ArrayHeader(std::size(lines));
+  for (std::string_view l : lines) reply.SimpleString(l);
+}
+inline void ReplyLines(resp::ReplyBuilder& reply, std::initializer_list<std::string_view> lines) {
+  ReplyLines<std::initializer_list<std::string_view>>(reply, lines);
 }
 
 enum class TimeUnit { kSeconds, kMilliseconds };

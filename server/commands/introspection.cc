@@ -320,8 +320,7 @@ void CommandHelp(CommandContext& ctx) {
       "HELP",
       "    Print this help.",
   };
-  ctx.reply.ArrayHeader(std::size(lines));
-  for (std::string_view l : lines) ctx.reply.SimpleString(l);
+  ReplyLines(ctx.reply, lines);
 }
 
 }  // namespace

@@ -335,25 +335,17 @@ void ObjectFreq(CommandContext& ctx) {
   ctx.reply.Integer(ctx.ks().LfuCounter(kv, ctx.now_ms));
 }
 
-void ReplyHelp(CommandContext& ctx, std::string_view container,
-               std::initializer_list<std::string_view> lines) {
-  ctx.reply.ArrayHeader(lines.size() + 3);
-  ctx.reply.SimpleString(std::string(container) +
-                         " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
-  for (std::string_view l : lines) ctx.reply.SimpleString(l);
-  ctx.reply.SimpleString("HELP");
-  ctx.reply.SimpleString("    Print this help.");
-}
-
 void ObjectHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, "OBJECT",
-            {"ENCODING <key>",
+  ReplyLines(ctx.reply,
+            {"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+             "ENCODING <key>",
              "    Return the internal representation of the value stored at <key>.",
              "FREQ <key>",
              "    Return the logarithmic access frequency counter of <key> (LFU policies only).",
              "IDLETIME <key>",
              "    Return the seconds since <key> was last read or written (LRU policies).",
-             "REFCOUNT <key>", "    Return how many references the value of <key> has."});
+             "REFCOUNT <key>", "    Return how many references the value of <key> has.",
+             "HELP", "    Print this help."});
 }
 
 // ---- TTL family ----

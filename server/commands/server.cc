@@ -14,11 +14,6 @@ namespace tessera {
 
 namespace {
 
-void ReplyLines(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
-  ctx.reply.ArrayHeader(lines.size());
-  for (std::string_view l : lines) ctx.reply.SimpleString(l);
-}
-
 void Info(CommandContext& ctx) {
   std::string text = BuildInfo(ctx.server, ctx.argv.subspan(1));
   ctx.reply.Verbatim(text);
@@ -74,7 +69,7 @@ void ConfigRewrite(CommandContext& ctx) {
 }
 
 void ConfigHelp(CommandContext& ctx) {
-  ReplyLines(ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  ReplyLines(ctx.reply, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                    "GET <pattern> [<pattern> ...]",
                    "    Return the parameters matching the glob-like patterns and their values.",
                    "SET <directive> <value> [<directive> <value> ...]",
@@ -176,7 +171,7 @@ void SlowlogReset(CommandContext& ctx) {
 }
 
 void SlowlogHelp(CommandContext& ctx) {
-  ReplyLines(ctx, {"SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  ReplyLines(ctx.reply, {"SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                    "GET [<count>]",
                    "    Return the <count> most recent entries (10 by default, -1 for all).",
                    "    Each entry is: id, unix time, duration in microseconds, arguments,",
@@ -291,7 +286,7 @@ void LatencyHistogramCmd(CommandContext& ctx) {
 }
 
 void LatencyHelp(CommandContext& ctx) {
-  ReplyLines(ctx, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+  ReplyLines(ctx.reply, {"LATENCY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                    "DOCTOR",
                    "    Return a human readable latency analysis report.",
                    "GRAPH <event>",

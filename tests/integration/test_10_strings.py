@@ -7,13 +7,7 @@ import pytest
 import redis
 
 from resp import ErrorReply
-
-
-def err(client, *args):
-    """The error message redis-py reports for a command (without the 'ERR ' prefix)."""
-    with pytest.raises(redis.ResponseError) as ei:
-        client.execute_command(*args)
-    return str(ei.value)
+from helpers import command_error as err
 
 
 def raw(server, *args):

@@ -13,17 +13,11 @@ import redis
 
 from conftest import free_port
 from resp import ErrorReply
+from helpers import command_error as err
 
 SYNTAX = "syntax error"
 NOT_INT = "value is not an integer or out of range"
 ZERO_DIGEST = "0" * 40
-
-
-def err(client, *args):
-    """The error message redis-py reports for a command (without the 'ERR ' prefix)."""
-    with pytest.raises(redis.ResponseError) as ei:
-        client.execute_command(*args)
-    return str(ei.value)
 
 
 def raw_err(server, *args):

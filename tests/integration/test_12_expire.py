@@ -7,6 +7,8 @@ import pytest
 import redis
 
 from resp import ErrorReply
+from helpers import command_error as err
+from helpers import wait_until
 
 NOT_INT = "value is not an integer or out of range"
 LLONG_MAX = 9223372036854775807
@@ -15,23 +17,8 @@ INCOMPATIBLE_NX = "NX and XX, GT or LT options at the same time are not compatib
 INCOMPATIBLE_GT = "GT and LT options at the same time are not compatible"
 
 
-def err(client, *args):
-    with pytest.raises(redis.ResponseError) as ei:
-        client.execute_command(*args)
-    return str(ei.value)
-
-
 def now_ms():
     return int(time.time() * 1000)
-
-
-def wait_until(predicate, timeout, interval=0.01):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 def expired_keys(client):

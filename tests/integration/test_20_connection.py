@@ -8,6 +8,7 @@ import pytest
 import redis
 
 from resp import ErrorReply
+from helpers import error_text as err
 
 CLIENT_LIST_FIELDS = [
     "id", "addr", "laddr", "fd", "name", "age", "idle", "flags", "db", "sub", "psub", "ssub",
@@ -18,11 +19,6 @@ CLIENT_LIST_FIELDS = [
 BAD_NAME = "ERR Client names cannot contain spaces, newlines or special characters."
 WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
 NOAUTH = "NOAUTH Authentication required."
-
-
-def err(reply):
-    assert isinstance(reply, ErrorReply), f"expected an error reply, got {reply!r}"
-    return reply.message
 
 
 def parse_client_line(line):

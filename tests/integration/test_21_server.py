@@ -12,6 +12,7 @@ import redis
 
 from conftest import free_port
 from resp import ErrorReply, RawConnection, Verbatim
+from helpers import error_text as err
 
 DEFAULT_SECTIONS = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU",
                     "Modules", "Errorstats", "Cluster", "Keyspace"]
@@ -21,11 +22,6 @@ ALL_SECTIONS = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replicat
 DEBUG_DISABLED = ('ERR DEBUG command not allowed. If the enable-debug-command option is set to '
                   '"local", you can run it from a local connection, otherwise you need to set '
                   'this option in the configuration file, and then restart the server.')
-
-
-def err(reply):
-    assert isinstance(reply, ErrorReply), f"expected an error reply, got {reply!r}"
-    return reply.message
 
 
 def sections(text):

@@ -8,11 +8,7 @@ import pytest
 import redis
 
 from resp import ErrorReply, Push, Verbatim, encode
-
-
-def err(reply):
-    assert isinstance(reply, ErrorReply), f"expected an error reply, got {reply!r}"
-    return reply.message
+from helpers import error_text as err
 
 
 def read_until_closed(sock, timeout=2.0):

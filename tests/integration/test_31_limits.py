@@ -9,6 +9,7 @@ import time
 import pytest
 
 from resp import ErrorReply, encode
+from helpers import wait_until
 
 
 def info_field(conn, section, field):
@@ -24,15 +25,6 @@ def info_field(conn, section, field):
 def client_names(conn):
     out = conn.command("CLIENT", "LIST").decode()
     return [m.group(1) for m in re.finditer(r"\bname=(\S*)", out)]
-
-
-def wait_until(predicate, timeout, interval=0.05):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval)
-    return predicate()
 
 
 def drain_until_closed(sock, timeout):

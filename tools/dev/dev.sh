@@ -11,14 +11,17 @@ cd "$ROOT"
 PY=/usr/bin/python3
 JOBS=${JOBS:-2}
 
-PACKAGES=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libprotobuf-dev
+# What building needs, and what the tests add (Debian's Redis is the reference peer; installing
+# it for `serve` could start a service on 6379 and collide with the server we run).
+BUILD_PACKAGES=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libprotobuf-dev
   protobuf-compiler libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libjemalloc-dev libssl-dev liblua5.1-0-dev liblzf-dev python3-pytest
-  python3-redis redis-server redis-tools iproute2 procps lsof)
+  libbenchmark-dev libjemalloc-dev libssl-dev liblua5.1-0-dev liblzf-dev)
+TEST_PACKAGES=(python3-pytest python3-redis redis-server redis-tools iproute2 procps lsof)
 
 setup() {
-  local missing=()
-  for p in "${PACKAGES[@]}"; do
+  local missing=() wanted=("${BUILD_PACKAGES[@]}")
+  [ "${1:-}" = test ] && wanted+=("${TEST_PACKAGES[@]}")
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -27,7 +30,6 @@ setup() {
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
-  # Debian's redis-server package may start a service on 6379; tests never use it.
 }
 
 build() {
@@ -84,7 +86,7 @@ summary() {
 }
 
 case "${1:-}" in
-  setup) setup;;
+  setup) setup test;;
   build) setup; build "${2:-release}";;
   serve)
     setup; build release
@@ -93,7 +95,7 @@ case "${1:-}" in
   fuzz) fuzz "${2:-build/sanitize}" build/results/fuzz "${3:-100000}";;
   integration) shift; integration build/release build/results/release "$@";;
   test)
-    setup
+    setup test
     rm -rf build/results
     start=$(date +%s)
     build release
@@ -108,6 +110,6 @@ case "${1:-}" in
       integration build/sanitize build/results/sanitize || true
     echo "total time: $(( $(date +%s) - start )) s"
     summary build/results;;
-  bench) shift; setup; build release; exec tests/bench/run.sh "$@";;
+  bench) shift; setup test; build release; exec tests/bench/run.sh "$@";;
   *) sed -n '2,8p' "$0"; exit 2;;
 esac
