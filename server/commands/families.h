@@ -11,5 +11,6 @@ void RegisterConnectionCommands(CommandTable& t);
 void RegisterServerCommands(CommandTable& t);
 void RegisterIntrospectionCommands(CommandTable& t);
 void RegisterDebugCommand(CommandTable& t);
+void RegisterHashCommands(CommandTable& t);
 
 }  // namespace tessera

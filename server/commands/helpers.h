@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/core/context.h"
 #include "server/keyspace/kv.h"
@@ -42,6 +43,21 @@ void ReplyLines(resp::ReplyBuilder& reply, const Lines& lines) {
 inline void ReplyLines(resp::ReplyBuilder& reply, std::initializer_list<std::string_view> lines) {
   ReplyLines<std::initializer_list<std::string_view>>(reply, lines);
 }
+
+// SCAN-family arguments: "cursor [MATCH pattern] [COUNT count] [TYPE type]".
+struct ScanArgs {
+  uint64_t cursor = 0;
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;  // false for "*"
+  std::string_view type;
+  bool use_type = false;
+};
+// Parses them starting at argv[cursor_pos] (TYPE only when allow_type); replies the error and
+// returns false on failure.
+bool ParseScanArgs(CommandContext& ctx, size_t cursor_pos, bool allow_type, ScanArgs* out);
+// Replies [cursor, [items...]].
+void ReplyScan(CommandContext& ctx, uint64_t cursor, const std::vector<std::string>& items);
 
 enum class TimeUnit { kSeconds, kMilliseconds };
 

@@ -214,79 +214,29 @@ void Keys(CommandContext& ctx) {
   ctx.reply.SetDeferredLen(len, resp::ReplyBuilder::Agg::kArray, n);
 }
 
-// Parses a SCAN cursor as Redis's parseScanCursorOrReply (an unsigned 64-bit number).
-bool ParseCursor(CommandContext& ctx, std::string_view arg, uint64_t* out) {
-  std::string s(arg);
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = strtoull(s.c_str(), &end, 10);
-  if (s.empty() || isspace(static_cast<unsigned char>(s[0])) || *end != '\0' || errno == ERANGE) {
-    ctx.reply.Error(err::kInvalidCursor);
-    return false;
-  }
-  *out = v;
-  return true;
-}
-
 void Scan(CommandContext& ctx) {
-  uint64_t cursor;
-  if (!ParseCursor(ctx, ctx.argv[1], &cursor)) return;
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  std::string_view type_name;
-  bool use_type = false;
-  for (size_t i = 2; i < ctx.argc();) {
-    size_t left = ctx.argc() - i;
-    if (EqualsIgnoreCase(ctx.argv[i], "count") && left >= 2) {
-      auto v = ParseInt64(ctx.argv[i + 1]);
-      if (!v) {
-        ctx.reply.Error(err::kNotInteger);
-        return;
-      }
-      if (*v < 1) {
-        ctx.Syntax();
-        return;
-      }
-      count = *v;
-      i += 2;
-    } else if (EqualsIgnoreCase(ctx.argv[i], "match") && left >= 2) {
-      pattern = ctx.argv[i + 1];
-      use_pattern = pattern != "*";
-      i += 2;
-    } else if (EqualsIgnoreCase(ctx.argv[i], "type") && left >= 2) {
-      type_name = ctx.argv[i + 1];
-      use_type = true;
-      i += 2;
-    } else {
-      ctx.Syntax();
-      return;
-    }
-  }
+  ScanArgs args;
+  if (!ParseScanArgs(ctx, 1, true, &args)) return;
   std::vector<std::string> keys;
-  int64_t max_iterations = count * 10;
+  uint64_t cursor = args.cursor;
+  int64_t max_iterations = args.count * 10;
   do {
     cursor = ctx.db().keys().Scan(cursor, [&](KeyValue* kv) { keys.emplace_back(kv->key()); });
-  } while (cursor != 0 && max_iterations-- > 0 && static_cast<int64_t>(keys.size()) < count);
+  } while (cursor != 0 && max_iterations-- > 0 && static_cast<int64_t>(keys.size()) < args.count);
   std::vector<std::string> out;
   out.reserve(keys.size());
   for (std::string& k : keys) {
-    if (use_pattern && !GlobMatch(pattern, k)) continue;
-    if (use_type) {
+    if (args.use_pattern && !GlobMatch(args.pattern, k)) continue;
+    if (args.use_type) {
       KeyValue* kv = ctx.LookupRead(k, kLookupNoTouch);
       std::string_view t = kv == nullptr ? "none" : TypeName(kv->type());
-      if (!EqualsIgnoreCase(t, type_name)) continue;
+      if (!EqualsIgnoreCase(t, args.type)) continue;
     }
     // Expired keys are deleted here and not returned.
     if (ctx.LookupWrite(k) == nullptr) continue;
     out.push_back(std::move(k));
   }
-  ctx.reply.ArrayHeader(2);
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), cursor);
-  ctx.reply.Bulk(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
-  ctx.reply.ArrayHeader(out.size());
-  for (const std::string& k : out) ctx.reply.Bulk(k);
+  ReplyScan(ctx, cursor, out);
 }
 
 void ObjectEncoding(CommandContext& ctx) {

@@ -73,6 +73,7 @@ void Server::RegisterCommands() {
   RegisterServerCommands(commands_);
   RegisterIntrospectionCommands(commands_);
   RegisterDebugCommand(commands_);
+  RegisterHashCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {

@@ -320,6 +320,11 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Bool("latency-tracking", &c.latency_tracking, "yes"));
   reg.Add(Custom("latency-tracking-info-percentiles", &c.latency_tracking_percentiles, "50 99 99.9",
                  SetPercentiles, GetPercentiles, kMultiArg));
+  // Encodings
+  reg.Add(Int("hash-max-listpack-entries", &c.hash_max_listpack_entries, "512", 0, kLongMax, 0,
+              nullptr, "hash-max-ziplist-entries"));
+  reg.Add(Int("hash-max-listpack-value", &c.hash_max_listpack_value, "64", 0, kLongMax, 0,
+              nullptr, "hash-max-ziplist-value"));
   // Memory
   reg.Add(Enum("maxmemory-policy", &c.maxmemory_policy, "noeviction", kPolicies, 0, ApplyRuntime));
   reg.Add(Int("lfu-log-factor", &c.lfu_log_factor, "10", 0, kIntMax, 0, ApplyRuntime));

@@ -64,6 +64,9 @@ struct ServerConfig {
   int64_t latency_monitor_threshold = 0;
   bool latency_tracking = true;
   std::vector<double> latency_tracking_percentiles = {50, 99, 99.9};
+  // Encodings of small values.
+  int64_t hash_max_listpack_entries = 512;
+  int64_t hash_max_listpack_value = 64;
   // Memory: the policy chooses LRU or LFU access tracking now; limits and eviction arrive
   // with maxmemory.
   int maxmemory_policy = 7;  // MaxmemoryPolicy

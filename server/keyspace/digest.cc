@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "common/hash.h"
+#include "server/keyspace/hash_value.h"
 #include "server/keyspace/keyspace.h"
 
 namespace tessera {
@@ -37,6 +38,13 @@ void MixObject(Digest& d, const KeyValue* kv) {
       v = kv->raw()->view();
     }
     MixDigest(d, v.data(), v.size());
+  } else if (kv->type() == ObjType::kHash) {
+    hashv::ForEach(kv, [&](std::string_view field, std::string_view value) {
+      Digest pair{};
+      MixDigest(pair, field.data(), field.size());
+      MixDigest(pair, value.data(), value.size());
+      XorDigest(d, pair.data(), pair.size());
+    });
   }
   if (kv->has_expire()) XorDigest(d, "!!expire!!", 10);
 }

@@ -4,6 +4,7 @@
 
 #include "common/clock.h"
 #include "common/hash.h"
+#include "server/keyspace/hash_value.h"
 
 namespace tessera {
 
@@ -12,10 +13,14 @@ constexpr size_t kExpireKeysPerLoop = 20;
 constexpr size_t kExpireRepeatPercent = 25;  // as the EXPIRE documentation describes
 constexpr size_t kLazyFreeThreshold = 64;
 
-// Work needed to free a value, in allocations (Redis's lazyfreeGetFreeEffort): strings are 1.
+// Work needed to free a value, in allocations (Redis's lazyfreeGetFreeEffort).
 size_t FreeEffort(const KeyValue* kv) {
-  (void)kv;
-  return 1;
+  switch (kv->type()) {
+    case ObjType::kHash:
+      return hashv::FreeEffort(kv);
+    default:
+      return 1;
+  }
 }
 
 void FreeDetachedDb(void* arg) { delete static_cast<Db*>(arg); }

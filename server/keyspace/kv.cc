@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include "server/keyspace/hash_value.h"
+
 #include <cstdlib>
 #include <new>
 
@@ -183,24 +185,39 @@ void KeyValue::Free(KeyValue* kv) {
 void KeyValue::FreeShell(KeyValue* kv) { ::free(kv); }
 
 void FreeValuePayload(ObjType type, Encoding enc, void* ptr) {
-  if (type == ObjType::kString && enc == Encoding::kRaw) {
-    RawString::Free(static_cast<RawString*>(ptr));
+  switch (type) {
+    case ObjType::kString:
+      if (enc == Encoding::kRaw) RawString::Free(static_cast<RawString*>(ptr));
+      return;
+    case ObjType::kHash:
+      hashv::FreePayload(enc, ptr);
+      return;
+    default:
+      return;
   }
 }
 
 void* CloneValuePayload(ObjType type, Encoding enc, const void* ptr) {
-  if (type == ObjType::kString && enc == Encoding::kRaw) {
-    const auto* r = static_cast<const RawString*>(ptr);
-    return RawString::New(r->view());
+  switch (type) {
+    case ObjType::kString:
+      if (enc == Encoding::kRaw) return RawString::New(static_cast<const RawString*>(ptr)->view());
+      return nullptr;
+    case ObjType::kHash:
+      return hashv::ClonePayload(enc, ptr);
+    default:
+      return nullptr;
   }
-  return nullptr;
 }
 
 size_t ValuePayloadBytes(ObjType type, Encoding enc, const void* ptr) {
-  if (type == ObjType::kString && enc == Encoding::kRaw) {
-    return malloc_usable_size(const_cast<void*>(ptr));
+  switch (type) {
+    case ObjType::kString:
+      return enc == Encoding::kRaw ? malloc_usable_size(const_cast<void*>(ptr)) : 0;
+    case ObjType::kHash:
+      return hashv::PayloadBytes(enc, ptr);
+    default:
+      return 0;
   }
-  return 0;
 }
 
 }  // namespace tessera
