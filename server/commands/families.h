@@ -12,5 +12,6 @@ void RegisterServerCommands(CommandTable& t);
 void RegisterIntrospectionCommands(CommandTable& t);
 void RegisterDebugCommand(CommandTable& t);
 void RegisterHashCommands(CommandTable& t);
+void RegisterSetCommands(CommandTable& t);
 
 }  // namespace tessera

@@ -74,6 +74,7 @@ void Server::RegisterCommands() {
   RegisterIntrospectionCommands(commands_);
   RegisterDebugCommand(commands_);
   RegisterHashCommands(commands_);
+  RegisterSetCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {

@@ -325,6 +325,9 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
               nullptr, "hash-max-ziplist-entries"));
   reg.Add(Int("hash-max-listpack-value", &c.hash_max_listpack_value, "64", 0, kLongMax, 0,
               nullptr, "hash-max-ziplist-value"));
+  reg.Add(Int("set-max-intset-entries", &c.set_max_intset_entries, "512", 0, kLongMax));
+  reg.Add(Int("set-max-listpack-entries", &c.set_max_listpack_entries, "128", 0, kLongMax));
+  reg.Add(Int("set-max-listpack-value", &c.set_max_listpack_value, "64", 0, kLongMax));
   // Memory
   reg.Add(Enum("maxmemory-policy", &c.maxmemory_policy, "noeviction", kPolicies, 0, ApplyRuntime));
   reg.Add(Int("lfu-log-factor", &c.lfu_log_factor, "10", 0, kIntMax, 0, ApplyRuntime));

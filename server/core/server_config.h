@@ -67,6 +67,9 @@ struct ServerConfig {
   // Encodings of small values.
   int64_t hash_max_listpack_entries = 512;
   int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t set_max_listpack_entries = 128;
+  int64_t set_max_listpack_value = 64;
   // Memory: the policy chooses LRU or LFU access tracking now; limits and eviction arrive
   // with maxmemory.
   int maxmemory_policy = 7;  // MaxmemoryPolicy

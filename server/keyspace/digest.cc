@@ -7,6 +7,7 @@
 #include "common/hash.h"
 #include "server/keyspace/hash_value.h"
 #include "server/keyspace/keyspace.h"
+#include "server/keyspace/set_value.h"
 
 namespace tessera {
 
@@ -38,6 +39,8 @@ void MixObject(Digest& d, const KeyValue* kv) {
       v = kv->raw()->view();
     }
     MixDigest(d, v.data(), v.size());
+  } else if (kv->type() == ObjType::kSet) {
+    setv::ForEach(kv, [&](std::string_view m) { XorDigest(d, m.data(), m.size()); });
   } else if (kv->type() == ObjType::kHash) {
     hashv::ForEach(kv, [&](std::string_view field, std::string_view value) {
       Digest pair{};

@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/hash.h"
 #include "server/keyspace/hash_value.h"
+#include "server/keyspace/set_value.h"
 
 namespace tessera {
 
@@ -18,6 +19,8 @@ size_t FreeEffort(const KeyValue* kv) {
   switch (kv->type()) {
     case ObjType::kHash:
       return hashv::FreeEffort(kv);
+    case ObjType::kSet:
+      return setv::FreeEffort(kv);
     default:
       return 1;
   }

@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include "server/keyspace/hash_value.h"
+#include "server/keyspace/set_value.h"
 
 #include <cstdlib>
 #include <new>
@@ -192,6 +193,9 @@ void FreeValuePayload(ObjType type, Encoding enc, void* ptr) {
     case ObjType::kHash:
       hashv::FreePayload(enc, ptr);
       return;
+    case ObjType::kSet:
+      setv::FreePayload(enc, ptr);
+      return;
     default:
       return;
   }
@@ -204,6 +208,8 @@ void* CloneValuePayload(ObjType type, Encoding enc, const void* ptr) {
       return nullptr;
     case ObjType::kHash:
       return hashv::ClonePayload(enc, ptr);
+    case ObjType::kSet:
+      return setv::ClonePayload(enc, ptr);
     default:
       return nullptr;
   }
@@ -215,6 +221,8 @@ size_t ValuePayloadBytes(ObjType type, Encoding enc, const void* ptr) {
       return enc == Encoding::kRaw ? malloc_usable_size(const_cast<void*>(ptr)) : 0;
     case ObjType::kHash:
       return hashv::PayloadBytes(enc, ptr);
+    case ObjType::kSet:
+      return setv::PayloadBytes(enc, ptr);
     default:
       return 0;
   }

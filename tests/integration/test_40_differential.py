@@ -70,6 +70,14 @@ class RecordingConnection(RawConnection):
         self._captured.append(data + b"\r\n")
         return data
 
+    def read(self):
+        # Error texts may hold arbitrary bytes (unknown command names, binary arguments).
+        while b"\r\n" not in self.buf:
+            self._fill()
+        if self.buf.startswith(b"-"):
+            return ErrorReply(self._line()[1:].decode("utf-8", "backslashreplace"))
+        return super().read()
+
     def read_reply(self):
         """Returns (parsed reply, raw reply bytes)."""
         self._captured = []
@@ -428,7 +436,7 @@ class Generator:
             args = self.rng.choices(methods, weights=weights)[0](self)
             yield args
             produced += 1
-            if produced < count and args[0].lower() == b"set" and \
+            if args[0].lower() == b"set" and \
                     any(a.lower() in (b"exat", b"pxat") for a in args[3:]):
                 # Redis's SET stores a key whose EXAT/PXAT is already past and leaves it to
                 # lazy or active expiry, so DBSIZE and DEBUG DIGEST would depend on when
