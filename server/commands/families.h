@@ -13,5 +13,6 @@ void RegisterIntrospectionCommands(CommandTable& t);
 void RegisterDebugCommand(CommandTable& t);
 void RegisterHashCommands(CommandTable& t);
 void RegisterSetCommands(CommandTable& t);
+void RegisterZsetCommands(CommandTable& t);
 
 }  // namespace tessera

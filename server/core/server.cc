@@ -75,6 +75,7 @@ void Server::RegisterCommands() {
   RegisterDebugCommand(commands_);
   RegisterHashCommands(commands_);
   RegisterSetCommands(commands_);
+  RegisterZsetCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {

@@ -328,6 +328,10 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Int("set-max-intset-entries", &c.set_max_intset_entries, "512", 0, kLongMax));
   reg.Add(Int("set-max-listpack-entries", &c.set_max_listpack_entries, "128", 0, kLongMax));
   reg.Add(Int("set-max-listpack-value", &c.set_max_listpack_value, "64", 0, kLongMax));
+  reg.Add(Int("zset-max-listpack-entries", &c.zset_max_listpack_entries, "128", 0, kLongMax, 0,
+              nullptr, "zset-max-ziplist-entries"));
+  reg.Add(Int("zset-max-listpack-value", &c.zset_max_listpack_value, "64", 0, kLongMax, 0,
+              nullptr, "zset-max-ziplist-value"));
   // Memory
   reg.Add(Enum("maxmemory-policy", &c.maxmemory_policy, "noeviction", kPolicies, 0, ApplyRuntime));
   reg.Add(Int("lfu-log-factor", &c.lfu_log_factor, "10", 0, kIntMax, 0, ApplyRuntime));

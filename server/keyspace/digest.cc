@@ -3,11 +3,13 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <cstdio>
 
 #include "common/hash.h"
 #include "server/keyspace/hash_value.h"
 #include "server/keyspace/keyspace.h"
 #include "server/keyspace/set_value.h"
+#include "server/keyspace/zset_value.h"
 
 namespace tessera {
 
@@ -39,6 +41,17 @@ void MixObject(Digest& d, const KeyValue* kv) {
       v = kv->raw()->view();
     }
     MixDigest(d, v.data(), v.size());
+  } else if (kv->type() == ObjType::kZset) {
+    char buf[24];
+    for (ZIter it = zsetv::AtRank(kv, 0); it.Valid(); it.Next()) {
+      Digest pair{};
+      std::string_view m = it.Member(buf);
+      MixDigest(pair, m.data(), m.size());
+      char sbuf[64];
+      int n = snprintf(sbuf, sizeof(sbuf), "%.17g", it.Score());
+      MixDigest(pair, sbuf, static_cast<size_t>(n));
+      XorDigest(d, pair.data(), pair.size());
+    }
   } else if (kv->type() == ObjType::kSet) {
     setv::ForEach(kv, [&](std::string_view m) { XorDigest(d, m.data(), m.size()); });
   } else if (kv->type() == ObjType::kHash) {

@@ -6,6 +6,7 @@
 #include "common/hash.h"
 #include "server/keyspace/hash_value.h"
 #include "server/keyspace/set_value.h"
+#include "server/keyspace/zset_value.h"
 
 namespace tessera {
 
@@ -21,6 +22,8 @@ size_t FreeEffort(const KeyValue* kv) {
       return hashv::FreeEffort(kv);
     case ObjType::kSet:
       return setv::FreeEffort(kv);
+    case ObjType::kZset:
+      return zsetv::FreeEffort(kv);
     default:
       return 1;
   }

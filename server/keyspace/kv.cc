@@ -4,6 +4,7 @@
 
 #include "server/keyspace/hash_value.h"
 #include "server/keyspace/set_value.h"
+#include "server/keyspace/zset_value.h"
 
 #include <cstdlib>
 #include <new>
@@ -196,6 +197,9 @@ void FreeValuePayload(ObjType type, Encoding enc, void* ptr) {
     case ObjType::kSet:
       setv::FreePayload(enc, ptr);
       return;
+    case ObjType::kZset:
+      zsetv::FreePayload(enc, ptr);
+      return;
     default:
       return;
   }
@@ -210,6 +214,8 @@ void* CloneValuePayload(ObjType type, Encoding enc, const void* ptr) {
       return hashv::ClonePayload(enc, ptr);
     case ObjType::kSet:
       return setv::ClonePayload(enc, ptr);
+    case ObjType::kZset:
+      return zsetv::ClonePayload(enc, ptr);
     default:
       return nullptr;
   }
@@ -223,6 +229,8 @@ size_t ValuePayloadBytes(ObjType type, Encoding enc, const void* ptr) {
       return hashv::PayloadBytes(enc, ptr);
     case ObjType::kSet:
       return setv::PayloadBytes(enc, ptr);
+    case ObjType::kZset:
+      return zsetv::PayloadBytes(enc, ptr);
     default:
       return 0;
   }
