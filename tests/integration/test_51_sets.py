@@ -14,7 +14,6 @@ import pytest
 import redis
 
 from conftest import free_port
-from resp import ErrorReply
 from helpers import command_error as err, error_text, wait_until
 
 SYNTAX = "syntax error"
@@ -53,10 +52,6 @@ def resp3(server):
 
 def encoding(client, key):
     return client.object("encoding", key)
-
-
-def members(client, key):
-    return client.smembers(key)
 
 
 # ---------------------------------------------------------------- SADD SREM SCARD
@@ -746,7 +741,7 @@ def test_sintercard_limit(abc):
     (["1", "A", "B"], SYNTAX),
     (["1", "A", "FOO", "1"], SYNTAX),
     (["2", "A", "LIMIT", "5"], SYNTAX),
-])
+], ids=lambda v: " ".join(v) if isinstance(v, list) else v.split()[0])
 def test_sintercard_errors(server, abc, args, message):
     assert err(abc, "SINTERCARD", *args) == message
     assert full_err(server, "SINTERCARD", *args) == "ERR " + message
