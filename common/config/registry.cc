@@ -304,7 +304,9 @@ bool Registry::SetFromArgs(std::string_view name, std::span<const std::string> a
 bool Registry::SetAtomic(std::span<const std::pair<std::string, std::string>> pairs,
                          bool allow_protected, std::string* err) {
   std::vector<Option*> opts;
-  std::set<Option*> seen;
+  // Duplicates are by the name given, as Redis 7 (an option and its alias may both appear;
+  // the last one wins).
+  std::set<std::string> seen;
   for (const auto& [name, value] : pairs) {
     Option* opt = Find(name);
     if (opt == nullptr) {
@@ -315,7 +317,7 @@ bool Registry::SetAtomic(std::span<const std::pair<std::string, std::string>> pa
       *err = "ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + why;
       return false;
     };
-    if (!seen.insert(opt).second) {
+    if (!seen.insert(ToLower(name)).second) {
       return fail("duplicate parameter");
     }
     if (opt->def.flags & kImmutable) {

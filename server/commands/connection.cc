@@ -419,6 +419,35 @@ void ClientNoEvict(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+void ClientUnblock(CommandContext& ctx) {
+  auto id = ParseInt64(ctx.argv[2]);
+  if (!id) {
+    ctx.reply.Error(err::kNotInteger);
+    return;
+  }
+  bool error = false;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.argv[3], "error")) {
+      error = true;
+    } else if (!EqualsIgnoreCase(ctx.argv[3], "timeout")) {
+      ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  // Only clients waiting in a blocking command; those held by CLIENT PAUSE stay.
+  Client* target = ctx.server.FindClient(static_cast<uint64_t>(*id));
+  if (target == nullptr || target->blocked == nullptr) {
+    ctx.reply.Integer(0);
+    return;
+  }
+  if (error) {
+    ctx.server.UnblockClient(*target, false, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    ctx.server.UnblockClient(*target, true);
+  }
+  ctx.reply.Integer(1);
+}
+
 void ClientHelp(CommandContext& ctx) {
   const std::string_view lines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -445,6 +474,9 @@ void ClientHelp(CommandContext& ctx) {
       "    Turn replies to this connection on, off, or off for the next command only.",
       "SETNAME <name>",
       "    Name this connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    End the wait of a client blocked by BLPOP, BZPOPMIN and the like: as if it timed",
+      "    out (the default), or with an UNBLOCKED error.",
       "UNPAUSE",
       "    Stop a pause started with CLIENT PAUSE.",
       "HELP",
@@ -521,6 +553,9 @@ void RegisterConnectionCommands(CommandTable& t) {
              sub("pause", ClientPause, -3, kCmdAdmin | kClientFlags,
                  "Suspends commands processing.", "3.0.0",
                  "timeout:integer [mode=WRITE|ALL]"),
+             sub("unblock", ClientUnblock, -3, kCmdAdmin | kClientFlags,
+                 "Unblocks a client blocked by a blocking command from a different connection.",
+                 "5.0.0", "client-id:integer [unblock-type=TIMEOUT|ERROR]"),
              sub("unpause", ClientUnpause, 2, kCmdAdmin | kClientFlags,
                  "Resumes processing commands from paused clients.", "6.2.0", ""),
              sub("reply", ClientReply, 3, kClientFlags,

@@ -61,7 +61,7 @@ void DebugObject(CommandContext& ctx) {
     char buf[24];
     serialized = SerializedStringLength(StringValue(kv, buf), true);
   }
-  bool shared = kv->encoding() == Encoding::kInt && kv->int_value() >= 0 && kv->int_value() < 10000;
+  bool shared = kv->shared_int();
   ctx.reply.SimpleString(fmt::format(
       "Value at:{} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}",
       static_cast<const void*>(kv), shared ? INT32_MAX : 1, EncodingName(kv->encoding()),

@@ -14,5 +14,6 @@ void RegisterDebugCommand(CommandTable& t);
 void RegisterHashCommands(CommandTable& t);
 void RegisterSetCommands(CommandTable& t);
 void RegisterZsetCommands(CommandTable& t);
+void RegisterListCommands(CommandTable& t);
 
 }  // namespace tessera

@@ -359,10 +359,15 @@ void HRandField(CommandContext& ctx) {
 
 void HScan(CommandContext& ctx) {
   ScanArgs args;
-  if (!ParseScanArgs(ctx, 2, false, &args)) return;
+  if (!ParseScanCursor(ctx, 2, &args.cursor)) return;
   bool wrong;
   KeyValue* kv = ReadHash(ctx, ctx.argv[1], &wrong);
   if (wrong) return;
+  if (kv == nullptr) {
+    ReplyScan(ctx, 0, {});
+    return;
+  }
+  if (!ParseScanOptions(ctx, 3, false, &args)) return;
   std::vector<std::string> items;
   uint64_t cursor = 0;
   auto add = [&](std::string_view f, std::string_view v) {
@@ -444,7 +449,7 @@ void RegisterHashCommands(CommandTable& t) {
          .doc = doc("Returns the length of the value of a field.", "3.2.0", "O(1)",
                     "key:key field:string")});
   t.Add({.name = "hkeys", .handler = HKeys, .arity = 2, .flags = kCmdReadonly, .acl = H,
-         .keys = {KeySpec::Range(1, 0, 1, kKsRO)}, .tips = "nondeterministic_output_order",
+         .keys = {KeySpec::Range(1, 0, 1, kRO)}, .tips = "nondeterministic_output_order",
          .doc = doc("Returns all fields in a hash.", "2.0.0",
                     "O(N) where N is the size of the hash.", "key:key")});
   t.Add({.name = "hvals", .handler = HVals, .arity = 2, .flags = kCmdReadonly, .acl = H,

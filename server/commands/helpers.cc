@@ -1,22 +1,33 @@
 #include "server/commands/helpers.h"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 namespace tessera {
 
-bool ParseScanArgs(CommandContext& ctx, size_t cursor_pos, bool allow_type, ScanArgs* out) {
-  // The cursor is an unsigned 64-bit number, as Redis's parseScanCursorOrReply reads it.
-  std::string s(ctx.argv[cursor_pos]);
+bool ParseScanCursor(CommandContext& ctx, size_t pos, uint64_t* cursor) {
+  // An unsigned 64-bit number read by strtoull, as Redis's parseScanCursorOrReply does (so an
+  // empty cursor is 0).
+  std::string s(ctx.argv[pos]);
   char* end = nullptr;
   errno = 0;
   unsigned long long v = strtoull(s.c_str(), &end, 10);
-  if (s.empty() || isspace(static_cast<unsigned char>(s[0])) || *end != '\0' || errno == ERANGE) {
+  if (isspace(static_cast<unsigned char>(s[0])) || *end != '\0' || errno == ERANGE) {
     ctx.reply.Error(err::kInvalidCursor);
     return false;
   }
-  out->cursor = v;
-  for (size_t i = cursor_pos + 1; i < ctx.argc();) {
+  *cursor = v;
+  return true;
+}
+
+bool ParseScanArgs(CommandContext& ctx, size_t cursor_pos, bool allow_type, ScanArgs* out) {
+  return ParseScanCursor(ctx, cursor_pos, &out->cursor) &&
+         ParseScanOptions(ctx, cursor_pos + 1, allow_type, out);
+}
+
+bool ParseScanOptions(CommandContext& ctx, size_t start, bool allow_type, ScanArgs* out) {
+  for (size_t i = start; i < ctx.argc();) {
     size_t left = ctx.argc() - i;
     if (EqualsIgnoreCase(ctx.argv[i], "count") && left >= 2) {
       auto n = ParseInt64(ctx.argv[i + 1]);
@@ -43,6 +54,33 @@ bool ParseScanArgs(CommandContext& ctx, size_t cursor_pos, bool allow_type, Scan
       return false;
     }
   }
+  return true;
+}
+
+bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
+  auto v = ParseLongDouble(arg);
+  if (!v) {
+    ctx.reply.Error(err::kTimeoutNotFloat);
+    return false;
+  }
+  long double ms = *v * 1000.0L;
+  if (ms > static_cast<long double>(INT64_MAX)) {
+    ctx.reply.Error("ERR timeout is out of range");
+    return false;
+  }
+  int64_t t = static_cast<int64_t>(std::ceil(ms));
+  if (t < 0) {
+    ctx.reply.Error(err::kTimeoutNegative);
+    return false;
+  }
+  if (t > 0) {
+    if (t > INT64_MAX - ctx.now_ms) {
+      ctx.reply.Error("ERR timeout is out of range");
+      return false;
+    }
+    t += ctx.now_ms;
+  }
+  *deadline_ms = t;
   return true;
 }
 

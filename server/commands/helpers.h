@@ -56,8 +56,16 @@ struct ScanArgs {
 // Parses them starting at argv[cursor_pos] (TYPE only when allow_type); replies the error and
 // returns false on failure.
 bool ParseScanArgs(CommandContext& ctx, size_t cursor_pos, bool allow_type, ScanArgs* out);
+// The two halves, for HSCAN/SSCAN/ZSCAN, which (as Redis) look the key up in between: a
+// missing key is an empty scan whatever the options say.
+bool ParseScanCursor(CommandContext& ctx, size_t pos, uint64_t* cursor);
+bool ParseScanOptions(CommandContext& ctx, size_t start, bool allow_type, ScanArgs* out);
 // Replies [cursor, [items...]].
 void ReplyScan(CommandContext& ctx, uint64_t cursor, const std::vector<std::string>& items);
+
+// A blocking command's timeout in seconds (decimals allowed) as Redis reads it: the absolute
+// deadline in ms, 0 for "wait forever". Replies the error and returns false when invalid.
+bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
 
 enum class TimeUnit { kSeconds, kMilliseconds };
 

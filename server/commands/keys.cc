@@ -133,6 +133,7 @@ void Move(CommandContext& ctx) {
   KeyValue* kv = src.Unlink(key);
   dst.Add(kv);
   ctx.Modified(key);
+  ctx.ModifiedIn(dbid, key);
   ctx.Notify(kNotifyGeneric, "move_from", key);
   ctx.Notify(kNotifyGeneric, "move_to", key);
   ctx.Dirty();
@@ -175,8 +176,9 @@ void Copy(CommandContext& ctx) {
     ctx.ks().Delete(*dst, newkey, ctx.server.config().lazyfree_lazy_server_del);
   }
   KeyValue* copy = KeyValue::Clone(kv, newkey, kv->expire_ms());
+  if (copy->encoding() == Encoding::kInt) copy->mark_unshared();  // Redis duplicates the object
   dst->Add(copy);
-  ctx.Modified(newkey);
+  ctx.ModifiedIn(dst->id(), newkey);
   ctx.Notify(kNotifyGeneric, "copy_to", newkey);
   ctx.Dirty();
   ctx.reply.Integer(1);
@@ -255,8 +257,7 @@ void ObjectRefcount(CommandContext& ctx) {
     return;
   }
   // Redis shares small integers (0..9999) between keys and reports them as INT_MAX.
-  bool shared = kv->encoding() == Encoding::kInt && kv->int_value() >= 0 && kv->int_value() < 10000;
-  ctx.reply.Integer(shared ? INT32_MAX : 1);
+  ctx.reply.Integer(kv->shared_int() ? INT32_MAX : 1);
 }
 
 void ObjectIdletime(CommandContext& ctx) {
@@ -392,12 +393,13 @@ void TtlGeneric(CommandContext& ctx, bool ms, bool absolute) {
     return;
   }
   if (absolute) {
-    ctx.reply.Integer(ms ? expire : (expire + 500) / 1000);
+    // Rounded in unsigned arithmetic so that times near INT64_MAX do not overflow.
+    ctx.reply.Integer(ms ? expire : static_cast<int64_t>((static_cast<uint64_t>(expire) + 500) / 1000));
     return;
   }
   int64_t ttl = expire - ctx.now_ms;
   if (ttl < 0) ttl = 0;
-  ctx.reply.Integer(ms ? ttl : (ttl + 500) / 1000);
+  ctx.reply.Integer(ms ? ttl : static_cast<int64_t>((static_cast<uint64_t>(ttl) + 500) / 1000));
 }
 
 void Ttl(CommandContext& ctx) { TtlGeneric(ctx, false, false); }
@@ -457,6 +459,8 @@ void SwapDb(CommandContext& ctx) {
   if (a != b) {
     ctx.ks().Swap(a, b);
     ctx.Dirty();
+    ctx.server.SignalAllBlockedKeys(a);
+    ctx.server.SignalAllBlockedKeys(b);
   }
   ctx.reply.Ok();
 }

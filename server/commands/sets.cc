@@ -209,11 +209,7 @@ void SPop(CommandContext& ctx) {
   }
   if (ctx.argc() == 3) {
     auto count = ParseInt64(ctx.argv[2]);
-    if (!count) {
-      ctx.reply.Error(err::kNotInteger);
-      return;
-    }
-    if (*count < 0) {
+    if (!count || *count < 0) {
       ctx.reply.Error("ERR value is out of range, must be positive");
       return;
     }
@@ -263,14 +259,15 @@ void SPop(CommandContext& ctx) {
 void SMove(CommandContext& ctx) {
   std::string_view src_key = ctx.argv[1], dst_key = ctx.argv[2], member = ctx.argv[3];
   bool wrong;
+  // As Redis: a missing source answers 0 before the destination's type is checked.
+  if (ctx.LookupWrite(src_key) == nullptr) {
+    ctx.reply.Integer(0);
+    return;
+  }
   KeyValue* src = LookupSet(ctx, src_key, true, &wrong);
   if (wrong) return;
   KeyValue* dst = LookupSet(ctx, dst_key, true, &wrong);
   if (wrong) return;
-  if (src == nullptr) {
-    ctx.reply.Integer(0);
-    return;
-  }
   if (src == dst) {
     ctx.reply.Integer(setv::Contains(src, member) ? 1 : 0);
     return;
@@ -386,11 +383,7 @@ void SDiffStore(CommandContext& ctx) { SetOpStore(ctx, SetOp::kDiff, "sdiffstore
 
 void SInterCard(CommandContext& ctx) {
   auto numkeys = ParseInt64(ctx.argv[1]);
-  if (!numkeys) {
-    ctx.reply.Error(err::kNotInteger);
-    return;
-  }
-  if (*numkeys <= 0) {
+  if (!numkeys || *numkeys <= 0) {
     ctx.reply.Error("ERR numkeys should be greater than 0");
     return;
   }
@@ -403,11 +396,7 @@ void SInterCard(CommandContext& ctx) {
   for (size_t i = 2 + n; i < ctx.argc(); ++i) {
     if (EqualsIgnoreCase(ctx.argv[i], "limit") && i + 1 < ctx.argc()) {
       auto l = ParseInt64(ctx.argv[i + 1]);
-      if (!l) {
-        ctx.reply.Error(err::kNotInteger);
-        return;
-      }
-      if (*l < 0) {
+      if (!l || *l < 0) {
         ctx.reply.Error("ERR LIMIT can't be negative");
         return;
       }
@@ -428,10 +417,15 @@ void SInterCard(CommandContext& ctx) {
 
 void SScan(CommandContext& ctx) {
   ScanArgs args;
-  if (!ParseScanArgs(ctx, 2, false, &args)) return;
+  if (!ParseScanCursor(ctx, 2, &args.cursor)) return;
   bool wrong;
   KeyValue* kv = LookupSet(ctx, ctx.argv[1], false, &wrong);
   if (wrong) return;
+  if (kv == nullptr) {
+    ReplyScan(ctx, 0, {});
+    return;
+  }
+  if (!ParseScanOptions(ctx, 3, false, &args)) return;
   std::vector<std::string> items;
   uint64_t cursor = 0;
   auto add = [&](std::string_view m) {
@@ -485,7 +479,7 @@ void RegisterSetCommands(CommandTable& t) {
          .doc = doc("Determines whether a member belongs to a set.", "1.0.0", "O(1)",
                     "key:key member:string")});
   t.Add({.name = "smismember", .handler = SMIsMember, .arity = -3,
-         .flags = kCmdReadonly | kCmdFast, .acl = S, .keys = {KeySpec::Range(1, 0, 1, kKsRO)},
+         .flags = kCmdReadonly | kCmdFast, .acl = S, .keys = {KeySpec::Range(1, 0, 1, kRO)},
          .doc = doc("Determines whether multiple members belong to a set.", "6.2.0",
                     "O(N) where N is the number of elements being checked for membership",
                     "key:key member:string...")});
@@ -520,11 +514,12 @@ void RegisterSetCommands(CommandTable& t) {
                        .tips = "nondeterministic_output_order",
                        .doc = doc(summary, "1.0.0", complexity, "key:key...")};
   };
+  // Redis 7.0 marks SINTERSTORE's destination RW (the others OW).
   auto store = [&](std::string_view name, CommandHandler h, std::string_view summary,
-                   std::string_view complexity) {
+                   std::string_view complexity, uint32_t ow_flags = kKsOW | kKsUpdate) {
     return CommandSpec{.name = name, .handler = h, .arity = -3,
                        .flags = kCmdWrite | kCmdDenyOom, .acl = S,
-                       .keys = {KeySpec::Range(1, 0, 1, kKsOW | kKsUpdate),
+                       .keys = {KeySpec::Range(1, 0, 1, ow_flags),
                                 KeySpec::Range(2, -1, 1, kRO)},
                        .doc = doc(summary, "1.0.0", complexity, "destination:key key:key...")};
   };
@@ -537,14 +532,14 @@ void RegisterSetCommands(CommandTable& t) {
               "O(N) where N is the total number of elements in all given sets."));
   t.Add(store("sinterstore", SInterStore, "Stores the intersect of multiple sets in a key.",
               "O(N*M) worst case where N is the cardinality of the smallest set and M is the "
-              "number of sets."));
+              "number of sets.", kKsRW | kKsUpdate));
   t.Add(store("sunionstore", SUnionStore, "Stores the union of multiple sets in a key.",
               "O(N) where N is the total number of elements in all given sets."));
   t.Add(store("sdiffstore", SDiffStore, "Stores the difference of multiple sets in a key.",
               "O(N) where N is the total number of elements in all given sets."));
   t.Add({.name = "sintercard", .handler = SInterCard, .arity = -3,
          .flags = kCmdReadonly, .acl = S,
-         .keys = {KeySpec::Keynum(1, 0, 1, 1, kKsRO)},
+         .keys = {KeySpec::Keynum(1, 0, 1, 1, kRO)},
          .doc = doc("Returns the number of members of the intersect of multiple sets.", "7.0.0",
                     "O(N*M) worst case where N is the cardinality of the smallest set and M is "
                     "the number of sets.",

@@ -235,11 +235,6 @@ void GetEx(CommandContext& ctx) {
   uint32_t flags = 0;
   std::string_view expire_arg;
   if (!ParseStringOptions(ctx, 2, Family::kGet, &flags, &expire_arg)) return;
-  std::optional<int64_t> expire_ms;
-  if (flags & kAnyExpire) {
-    expire_ms = ExpireFromFlags(ctx, flags, expire_arg);
-    if (!expire_ms) return;
-  }
   std::string_view key = ctx.argv[1];
   KeyValue* kv = ctx.LookupRead(key);
   if (kv == nullptr) {
@@ -249,6 +244,12 @@ void GetEx(CommandContext& ctx) {
   if (kv->type() != ObjType::kString) {
     ctx.WrongType();
     return;
+  }
+  // As Redis, the expire value is validated only once the key is known to exist.
+  std::optional<int64_t> expire_ms;
+  if (flags & kAnyExpire) {
+    expire_ms = ExpireFromFlags(ctx, flags, expire_arg);
+    if (!expire_ms) return;
   }
   ReplyValue(ctx, kv);
   if ((flags & (kSetExat | kSetPxat)) && *expire_ms <= ctx.now_ms) {
@@ -461,12 +462,13 @@ void IncrByFloat(CommandContext& ctx) {
     return;
   }
   std::string out = FormatLongDoubleHuman(value);
+  // Redis stores the result as a string object (embstr when short), never as int.
   if (kv == nullptr) {
-    kv = Db::MakeString(key, out, -1);
+    kv = out.size() <= kEmbstrMaxLen ? KeyValue::NewString(key, out, -1)
+                                     : KeyValue::NewRaw(key, RawString::New(out), -1);
     ctx.ks().InitAccess(kv, ctx.now_ms);
     ctx.db().Add(kv);
   } else {
-    // Redis stores the result as a string object (embstr when short), never as int.
     if (out.size() <= kEmbstrMaxLen && kv->encoding() != Encoding::kRaw && kv->TrySetEmbstr(out)) {
       // stored in place
     } else if (out.size() <= kEmbstrMaxLen) {

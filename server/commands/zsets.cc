@@ -750,12 +750,12 @@ void ZInterCard(CommandContext& ctx) {
     ctx.reply.Error(err::kNotInteger);
     return;
   }
-  if (*numkeys <= 0) {
-    ctx.reply.Error("ERR numkeys should be greater than 0");
+  if (*numkeys < 1) {
+    ctx.reply.Error("ERR at least 1 input key is needed for 'zintercard' command");
     return;
   }
   if (*numkeys > static_cast<int64_t>(ctx.argc() - 2)) {
-    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
+    ctx.Syntax();
     return;
   }
   size_t n = static_cast<size_t>(*numkeys);
@@ -763,11 +763,7 @@ void ZInterCard(CommandContext& ctx) {
   for (size_t i = 2 + n; i < ctx.argc(); ++i) {
     if (EqualsIgnoreCase(ctx.argv[i], "limit") && i + 1 < ctx.argc()) {
       auto l = ParseInt64(ctx.argv[i + 1]);
-      if (!l) {
-        ctx.reply.Error(err::kNotInteger);
-        return;
-      }
-      if (*l < 0) {
+      if (!l || *l < 0) {
         ctx.reply.Error("ERR LIMIT can't be negative");
         return;
       }
@@ -837,11 +833,7 @@ void ZPopGeneric(CommandContext& ctx, bool max) {
   }
   if (has_count) {
     auto c = ParseInt64(ctx.argv[2]);
-    if (!c) {
-      ctx.reply.Error(err::kNotInteger);
-      return;
-    }
-    if (*c < 0) {
+    if (!c || *c < 0) {
       ctx.reply.Error("ERR value is out of range, must be positive");
       return;
     }
@@ -868,30 +860,51 @@ void ZPopGeneric(CommandContext& ctx, bool max) {
 void ZPopMin(CommandContext& ctx) { ZPopGeneric(ctx, false); }
 void ZPopMax(CommandContext& ctx) { ZPopGeneric(ctx, true); }
 
-void ZMPop(CommandContext& ctx) {
-  auto numkeys = ParseInt64(ctx.argv[1]);
-  if (!numkeys) {
-    ctx.reply.Error(err::kNotInteger);
-    return;
+// Pops from the first non-empty sorted set among keys and replies [key, [[member, score]...]]
+// (ZMPOP) or [key, member, score] (BZPOPMIN/BZPOPMAX). Returns false (nothing replied) when
+// all are empty, true after serving or after a WRONGTYPE reply.
+bool PopFirstNonEmpty(CommandContext& ctx, std::span<const std::string_view> keys, bool max,
+                      int64_t count, bool mpop) {
+  for (std::string_view key : keys) {
+    bool wrong;
+    KeyValue* kv = LookupZset(ctx, key, true, &wrong);
+    if (wrong) return true;
+    if (kv == nullptr || zsetv::Length(kv) == 0) continue;
+    std::vector<Pair> popped = PopMembers(ctx, kv, key, count, max);
+    if (mpop) {
+      ctx.reply.ArrayHeader(2);
+      ctx.reply.Bulk(key);
+      ReplyPairs(ctx, popped, true, true);
+    } else {
+      ctx.reply.ArrayHeader(3);
+      ctx.reply.Bulk(key);
+      ctx.reply.Bulk(popped.front().member);
+      ctx.reply.Double(popped.front().score);
+    }
+    return true;
   }
-  if (*numkeys <= 0) {
+  return false;
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count], and BZMPOP with a timeout first.
+void ZMPopGeneric(CommandContext& ctx, size_t numkeys_idx, bool blocking) {
+  auto numkeys = ParseInt64(ctx.argv[numkeys_idx]);
+  if (!numkeys || *numkeys <= 0) {
     ctx.reply.Error("ERR numkeys should be greater than 0");
     return;
   }
-  if (*numkeys > static_cast<int64_t>(ctx.argc() - 2)) {
+  if (*numkeys >= static_cast<int64_t>(ctx.argc() - numkeys_idx)) {
     ctx.Syntax();
     return;
   }
   size_t n = static_cast<size_t>(*numkeys);
-  size_t where = 2 + n;
-  if (where >= ctx.argc()) {
-    ctx.Syntax();
-    return;
-  }
+  size_t where = numkeys_idx + n + 1;
   bool max;
-  if (EqualsIgnoreCase(ctx.argv[where], "min")) max = false;
-  else if (EqualsIgnoreCase(ctx.argv[where], "max")) max = true;
-  else {
+  if (EqualsIgnoreCase(ctx.argv[where], "min")) {
+    max = false;
+  } else if (EqualsIgnoreCase(ctx.argv[where], "max")) {
+    max = true;
+  } else {
     ctx.Syntax();
     return;
   }
@@ -912,21 +925,36 @@ void ZMPop(CommandContext& ctx) {
       return;
     }
   }
-  for (size_t i = 0; i < n; ++i) {
-    std::string_view key = ctx.argv[2 + i];
-    bool wrong;
-    KeyValue* kv = LookupZset(ctx, key, true, &wrong);
-    if (wrong) return;
-    if (kv == nullptr) continue;
-    std::vector<Pair> popped = PopMembers(ctx, kv, key, count, max);
-    ctx.reply.ArrayHeader(2);
-    ctx.reply.Bulk(key);
-    ReplyPairs(ctx, popped, true, true);
+  int64_t deadline = 0;
+  if (blocking && !ParseBlockTimeout(ctx, ctx.argv[1], &deadline)) return;
+  auto keys = ctx.argv.subspan(numkeys_idx + 1, n);
+  if (PopFirstNonEmpty(ctx, keys, max, count, true)) return;
+  ctx.PreventPropagation();
+  if (!blocking || !ctx.CanBlock()) {
+    ctx.reply.NullArray();
     return;
   }
-  ctx.PreventPropagation();
-  ctx.reply.NullArray();
+  ctx.Block(keys, deadline, ObjType::kZset);
 }
+
+void ZMPop(CommandContext& ctx) { ZMPopGeneric(ctx, 1, false); }
+void BZMPop(CommandContext& ctx) { ZMPopGeneric(ctx, 2, true); }
+
+// BZPOPMIN / BZPOPMAX key [key ...] timeout.
+void BZPopGeneric(CommandContext& ctx, bool max) {
+  int64_t deadline;
+  if (!ParseBlockTimeout(ctx, ctx.argv.back(), &deadline)) return;
+  auto keys = ctx.argv.subspan(1, ctx.argc() - 2);
+  if (PopFirstNonEmpty(ctx, keys, max, 1, false)) return;
+  if (!ctx.CanBlock()) {
+    ctx.reply.NullArray();
+    return;
+  }
+  ctx.Block(keys, deadline, ObjType::kZset);
+}
+
+void BZPopMin(CommandContext& ctx) { BZPopGeneric(ctx, false); }
+void BZPopMax(CommandContext& ctx) { BZPopGeneric(ctx, true); }
 
 void ZRandMember(CommandContext& ctx) {
   bool wrong;
@@ -996,10 +1024,15 @@ void ZRandMember(CommandContext& ctx) {
 
 void ZScan(CommandContext& ctx) {
   ScanArgs args;
-  if (!ParseScanArgs(ctx, 2, false, &args)) return;
+  if (!ParseScanCursor(ctx, 2, &args.cursor)) return;
   bool wrong;
   KeyValue* kv = LookupZset(ctx, ctx.argv[1], false, &wrong);
   if (wrong) return;
+  if (kv == nullptr) {
+    ReplyScan(ctx, 0, {});
+    return;
+  }
+  if (!ParseScanOptions(ctx, 3, false, &args)) return;
   std::vector<std::string> items;
   uint64_t cursor = 0;
   auto add = [&](std::string_view m, std::string_view score) {
@@ -1072,8 +1105,10 @@ void RegisterZsetCommands(CommandTable& t) {
                     "1.2.0", "O(M*log(N)) with N being the number of elements in the sorted set "
                     "and M the number of elements to be removed.",
                     "key:key member:string...")});
-  t.Add(ro("zcard", ZCard, 2, kCmdFast, "Returns the number of members in a sorted set.", "1.2.0",
-           "O(1)", "key:key"));
+  t.Add({.name = "zcard", .handler = ZCard, .arity = 2, .flags = kCmdReadonly | kCmdFast, .acl = Z,
+         .keys = {KeySpec::Range(1, 0, 1, kKsRO)},
+         .doc = doc("Returns the number of members in a sorted set.", "1.2.0", "O(1)",
+                    "key:key")});
   t.Add(ro("zscore", ZScore, 3, kCmdFast, "Returns the score of a member in a sorted set.",
            "1.2.0", "O(1)", "key:key member:string"));
   t.Add(ro("zmscore", ZMScore, -3, kCmdFast,
@@ -1222,6 +1257,34 @@ void RegisterZsetCommands(CommandTable& t) {
                     "the number of elements in the sorted set, and M being the number of "
                     "elements popped.",
                     "numkeys:integer key:key... where=MIN|MAX [COUNT count:integer]")});
+  t.Add({.name = "bzmpop", .handler = BZMPop, .arity = -5, .flags = kCmdWrite | kCmdBlocking,
+         .acl = Z | kAclBlocking, .keys = {KeySpec::Keynum(2, 0, 1, 1, kKsRW | kKsAccess | kKsDelete)},
+         .doc = doc("Removes and returns a member by score from one or more sorted sets. Blocks "
+                    "until a member is available otherwise. Deletes the sorted set if the last "
+                    "element was popped.",
+                    "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being "
+                    "the number of elements in the sorted set, and M being the number of "
+                    "elements popped.",
+                    "timeout:double numkeys:integer key:key... where=MIN|MAX "
+                    "[COUNT count:integer]")});
+  auto bpop = [&](std::string_view name, CommandHandler h, std::string_view summary) {
+    return CommandSpec{.name = name, .handler = h, .arity = -3,
+                       .flags = kCmdWrite | kCmdNoscript | kCmdBlocking | kCmdFast,
+                       .acl = Z | kAclBlocking,
+                       .keys = {KeySpec::Range(1, -2, 1, kKsRW | kKsAccess | kKsDelete)},
+                       .doc = doc(summary, "5.0.0",
+                                  "O(log(N)) with N being the number of elements in the sorted "
+                                  "set.",
+                                  "key:key... timeout:double")};
+  };
+  t.Add(bpop("bzpopmin", BZPopMin,
+             "Removes and returns the member with the lowest score from one or more sorted "
+             "sets. Blocks until a member is available otherwise. Deletes the sorted set if the "
+             "last element was popped."));
+  t.Add(bpop("bzpopmax", BZPopMax,
+             "Removes and returns the member with the highest score from one or more sorted "
+             "sets. Blocks until a member available otherwise.  Deletes the sorted set if the "
+             "last element was popped."));
   t.Add(ro("zrandmember", ZRandMember, -2, 0, "Returns one or more random members from a sorted set.",
            "6.2.0", "O(N) where N is the number of members returned",
            "key:key [options=count:integer [WITHSCORES]]", "nondeterministic_output"));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,15 @@ struct InputBuffer {
   void ReleaseIfEmpty();
 };
 
+// What a client blocked by BLPOP/BZPOPMIN/... waits for.
+struct BlockedState {
+  int db = 0;
+  std::vector<std::string> keys;
+  int64_t deadline_ms = 0;            // 0: wait forever
+  std::vector<std::string> argv;      // the command, re-run when a key becomes ready
+  int type = 0;                       // the ObjType a ready key must hold to re-run it
+};
+
 class Client {
  public:
   explicit Client(uint64_t id, const resp::RequestLimits* limits);
@@ -101,6 +111,8 @@ class Client {
   uint64_t commands_processed = 0;
   uint64_t net_input_bytes = 0;
   uint64_t net_output_bytes = 0;
+
+  std::unique_ptr<BlockedState> blocked;
 
   Connection* conn = nullptr;  // null for fake clients
 };

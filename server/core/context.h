@@ -63,7 +63,16 @@ class CommandContext {
 
   // Effects of write commands.
   void Dirty(uint64_t n = 1) { server.dirty += n; }
-  void Modified(std::string_view key) { (void)key; }  // WATCH and client tracking hook
+  // A write changed key: wakes clients blocked on it (and later WATCH and client tracking).
+  void Modified(std::string_view key) { server.KeyModified(client.db_index, key); }
+  void ModifiedIn(int db, std::string_view key) { server.KeyModified(db, key); }
+  // Blocks the client on keys until deadline_ms (0: forever); the command runs again when one
+  // of them changes and holds `type`. On timeout the client gets a null array.
+  void Block(std::span<const std::string_view> keys, int64_t deadline_ms, ObjType type) {
+    server.BlockClient(client, keys, argv, deadline_ms, static_cast<int>(type));
+  }
+  // Whether this command may block (not inside MULTI or a script).
+  bool CanBlock() const { return !client.Has(kClientMulti); }
   void Notify(uint32_t cls, std::string_view event, std::string_view key) {
     (void)cls, (void)event, (void)key;  // delivered once pub/sub exists
   }

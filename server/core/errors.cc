@@ -5,8 +5,10 @@
 namespace tessera::err {
 
 namespace {
-// Redis limits echoed names and arguments to 128 bytes and makes them printable.
+// Redis echoes names and arguments with "%.128s": at most 128 bytes, ending at a NUL byte;
+// line breaks become spaces.
 std::string Clip(std::string_view s) {
+  s = s.substr(0, s.find('\0'));
   std::string out(s.substr(0, 128));
   for (char& c : out) {
     if (c == '\r' || c == '\n') c = ' ';

@@ -91,6 +91,8 @@ struct EventLoop::Impl {
   std::unique_ptr<asio::local::stream_protocol::acceptor> unix_acceptor;
   std::vector<std::string> addresses;
   asio::steady_timer cron_timer;
+  asio::steady_timer wake_timer{io};
+  int64_t wake_at_ms = 0;
   asio::signal_set signals;
   // Client sockets live in this level-triggered epoll set (registered once, as Redis does);
   // Asio watches the set's descriptor, so one readiness wait covers every client.
@@ -502,6 +504,19 @@ bool EventLoop::RebindListeners(std::string* err) {
 }
 
 void EventLoop::CloseClient(Client* c) { impl_->CloseClient(c); }
+
+void EventLoop::WakeAt(int64_t deadline_ms) {
+  Impl& im = *impl_;
+  if (im.wake_at_ms != 0 && im.wake_at_ms <= deadline_ms) return;  // an earlier wake is set
+  im.wake_at_ms = deadline_ms;
+  int64_t delay = deadline_ms - im.server.clock().NowMs();
+  im.wake_timer.expires_after(std::chrono::milliseconds(delay > 0 ? delay : 0));
+  im.wake_timer.async_wait([&im](const error_code& ec) {
+    if (ec) return;  // replaced by an earlier deadline
+    im.wake_at_ms = 0;
+    im.BeforeSleep();
+  });
+}
 
 void EventLoop::Stop() {
   Impl& im = *impl_;

@@ -26,6 +26,7 @@ class EventLoop : public LoopControl {
   bool RebindListeners(std::string* err) override;
   void Stop() override;
   void CloseClient(Client* c) override;
+  void WakeAt(int64_t deadline_ms) override;
   std::vector<std::string> ListeningAddresses() const override;
 
   struct Impl;

@@ -76,6 +76,7 @@ void Server::RegisterCommands() {
   RegisterHashCommands(commands_);
   RegisterSetCommands(commands_);
   RegisterZsetCommands(commands_);
+  RegisterListCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {
@@ -153,7 +154,163 @@ Client* Server::FindClient(uint64_t id) {
   return it == clients_.end() ? nullptr : it->second.get();
 }
 
+// ---- blocking commands ----
+
+void Server::BlockClient(Client& c, std::span<const std::string_view> keys,
+                         std::span<const std::string_view> argv, int64_t deadline_ms,
+                         int type) {
+  if (reprocessing_) {
+    still_blocked_ = true;  // re-run found nothing: keep the client where it waits
+    return;
+  }
+  auto st = std::make_unique<BlockedState>();
+  st->db = c.db_index;
+  st->deadline_ms = deadline_ms;
+  st->type = type;
+  for (std::string_view a : argv) st->argv.emplace_back(a);
+  for (std::string_view k : keys) {
+    if (std::find(st->keys.begin(), st->keys.end(), k) != st->keys.end()) continue;
+    st->keys.emplace_back(k);
+    blocking_keys_[{c.db_index, std::string(k)}].push_back(c.id);
+  }
+  if (deadline_ms > 0) {
+    block_deadlines_.emplace(deadline_ms, c.id);
+    if (loop_ != nullptr) loop_->WakeAt(deadline_ms);
+  }
+  c.blocked = std::move(st);
+  c.flags |= kClientBlocked;
+  ++blocked_count_;
+}
+
+void Server::UnregisterBlocked(Client& c) {
+  BlockedState* st = c.blocked.get();
+  if (st == nullptr) return;
+  for (const std::string& k : st->keys) {
+    auto it = blocking_keys_.find(std::make_pair(st->db, k));
+    if (it == blocking_keys_.end()) continue;
+    auto& ids = it->second;
+    ids.erase(std::remove(ids.begin(), ids.end(), c.id), ids.end());
+    if (ids.empty()) blocking_keys_.erase(it);
+  }
+  if (st->deadline_ms > 0) {
+    auto range = block_deadlines_.equal_range(st->deadline_ms);
+    for (auto it = range.first; it != range.second; ++it) {
+      if (it->second == c.id) {
+        block_deadlines_.erase(it);
+        break;
+      }
+    }
+  }
+  c.blocked.reset();
+  c.flags &= ~kClientBlocked;
+  --blocked_count_;
+}
+
+void Server::UnblockClient(Client& c, bool timed_out, std::string_view error) {
+  if (!c.blocked) return;
+  UnregisterBlocked(c);
+  c.reply.set_resp3(c.resp == 3);
+  c.reply.set_muted(c.Has(kClientReplyOff | kClientCloseAsap));
+  if (timed_out) {
+    c.reply.NullArray();  // as Redis for lists, sorted sets and streams
+  } else if (!error.empty()) {
+    c.reply.Error(error);
+  }
+  QueueWrite(c);
+  unblocked_.push_back(c.id);
+}
+
+void Server::KeyModified(int db, std::string_view key) {
+  if (blocking_keys_.empty()) return;
+  auto it = blocking_keys_.find(std::make_pair(db, std::string(key)));
+  if (it == blocking_keys_.end()) return;
+  for (const auto& rk : ready_keys_) {
+    if (rk.first == db && rk.second == key) return;
+  }
+  ready_keys_.emplace_back(db, std::string(key));
+}
+
+void Server::SignalAllBlockedKeys(int db) {
+  for (const auto& [k, ids] : blocking_keys_) {
+    if (k.first == db) KeyModified(db, k.second);
+  }
+}
+
+void Server::RerunBlocked(Client& c) {
+  // Copy the command: the blocked state goes away if the re-run serves the client.
+  std::vector<std::string> argv = c.blocked->argv;
+  std::vector<std::string_view> views(argv.begin(), argv.end());
+  bool unknown_sub = false;
+  const Command* cmd = commands_.Lookup(views, &unknown_sub);
+  if (cmd == nullptr || unknown_sub) {
+    UnblockClient(c, false, "ERR blocked command vanished");
+    return;
+  }
+  c.db_index = c.blocked->db;
+  c.db = &keyspace_->db(c.db_index);
+  reprocessing_ = true;
+  still_blocked_ = false;
+  Call(c, *cmd, views);
+  reprocessing_ = false;
+  if (!still_blocked_) {
+    UnregisterBlocked(c);
+    QueueWrite(c);
+    unblocked_.push_back(c.id);
+  }
+}
+
+void Server::ServeReadyKeys() {
+  if (handling_blocked_) return;  // re-run commands modify keys too; the loop below sees them
+  handling_blocked_ = true;
+  while (!ready_keys_.empty()) {
+    std::vector<std::pair<int, std::string>> keys;
+    keys.swap(ready_keys_);
+    for (const auto& [db, key] : keys) {
+      auto it = blocking_keys_.find(std::make_pair(db, key));
+      if (it == blocking_keys_.end()) continue;
+      std::vector<uint64_t> waiters = it->second;  // first come, first served
+      for (uint64_t id : waiters) {
+        // Only a key of the awaited type serves anyone (a BLPOP stays blocked when the key
+        // becomes a string); each re-run may consume or delete it.
+        KeyValue* kv = keyspace_->db(db).Find(key);
+        if (kv == nullptr) break;
+        Client* c = FindClient(id);
+        if (c == nullptr || c->blocked == nullptr) continue;
+        if (static_cast<int>(kv->type()) != c->blocked->type) continue;
+        RerunBlocked(*c);
+      }
+    }
+  }
+  handling_blocked_ = false;
+}
+
+void Server::HandleBlockedClients() {
+  ServeReadyKeys();
+  int64_t now = clock_.NowMs();
+  while (!block_deadlines_.empty() && block_deadlines_.begin()->first <= now) {
+    uint64_t id = block_deadlines_.begin()->second;
+    Client* c = FindClient(id);
+    if (c != nullptr && c->blocked != nullptr) {
+      UnblockClient(*c, true);
+    } else {
+      block_deadlines_.erase(block_deadlines_.begin());
+    }
+  }
+  if (!block_deadlines_.empty() && loop_ != nullptr) loop_->WakeAt(block_deadlines_.begin()->first);
+  // Clients that were served or timed out continue with the input they sent meanwhile.
+  std::vector<uint64_t> ids;
+  ids.swap(unblocked_);
+  for (uint64_t id : ids) {
+    Client* c = FindClient(id);
+    if (c == nullptr || c->blocked != nullptr || c->qbuf.pending() == 0) continue;
+    size_t n = ProcessInput(*c, c->qbuf.begin(), c->qbuf.pending());
+    c->qbuf.Consume(n);
+    if (!c->out.empty()) QueueWrite(*c);
+  }
+}
+
 void Server::DestroyClient(Client* c) {
+  UnregisterBlocked(*c);
   auto drop = [c](std::vector<Client*>& v) { v.erase(std::remove(v.begin(), v.end(), c), v.end()); };
   drop(pending_writes_);
   drop(to_close_);
@@ -234,7 +391,9 @@ size_t Server::ProcessInput(Client& c, const char* data, size_t len) {
   } restore{current_client_, outer};
   size_t off = 0;
   while (off < len) {
-    if (c.flags & (kClientCloseAsap | kClientCloseAfterReply | kClientPostponed)) break;
+    if (c.flags & (kClientCloseAsap | kClientCloseAfterReply | kClientPostponed | kClientBlocked)) {
+      break;
+    }
     auto r = c.parser.Parse(data + off, len - off, AuthRequired(c));
     if (r == resp::RequestParser::Result::kNeedMore) {
       off += c.parser.consumed();
@@ -309,7 +468,8 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   }
   // MULTI queueing goes here with transactions.
   Call(c, *cmd, argv);
-  return !c.Has(kClientCloseAsap | kClientCloseAfterReply | kClientPostponed);
+  if (!ready_keys_.empty()) ServeReadyKeys();
+  return !c.Has(kClientCloseAsap | kClientCloseAfterReply | kClientPostponed | kClientBlocked);
 }
 
 void Server::Call(Client& c, const Command& cmd, std::span<const std::string_view> argv) {
@@ -335,6 +495,17 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
   }
   c.reply.set_muted(c.Has(kClientReplyOff | kClientCloseAsap));
 
+  // A blocked command served later was counted (and shown to monitors) when it first ran.
+  if (!reprocessing_) RecordCall(c, cmd, argv, now_ms, duration_us, errors_before);
+  if (dirty > dirty_before && !ctx.prevent_default_propagation && propagating()) {
+    Propagate(c.db_index, std::vector<std::string>(argv.begin(), argv.end()));
+  }
+  if (call_depth_ == 0) FlushPropagation();
+  CheckOutputLimits(c);
+}
+
+void Server::RecordCall(Client& c, const Command& cmd, std::span<const std::string_view> argv,
+                        int64_t now_ms, int64_t duration_us, uint64_t errors_before) {
   CommandStats& st = cmd.stats;
   if (config_.latency_tracking) st.latency.Record(static_cast<uint64_t>(duration_us) * 1000);
   ++st.calls;
@@ -355,11 +526,6 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
   if (!monitors_.empty() && !cmd.Is(kCmdSkipMonitor | kCmdAdmin)) {
     FeedMonitors(c, argv);
   }
-  if (dirty > dirty_before && !ctx.prevent_default_propagation && propagating()) {
-    Propagate(c.db_index, std::vector<std::string>(argv.begin(), argv.end()));
-  }
-  if (call_depth_ == 0) FlushPropagation();
-  CheckOutputLimits(c);
 }
 
 void Server::FeedMonitors(const Client& c, std::span<const std::string_view> argv) {
@@ -521,6 +687,7 @@ void Server::Cron() {
   if (pause_type_ != PauseType::kNone && now_ms >= pause_until_ms_) {
     Unpause();
   }
+  HandleBlockedClients();
   ClientsCron(now_ms);
   int64_t hz = std::max<int64_t>(config_.hz, 1);
   // Active expiry may use 25% of a cron period; rehashing gets 1 ms.
@@ -558,6 +725,7 @@ void Server::ClientsCron(int64_t now_ms) {
 void Server::BeforeSleep() {
   if (pause_type_ != PauseType::kNone && clock_.NowMs() >= pause_until_ms_) Unpause();
   ResumePostponed();
+  HandleBlockedClients();
   if (last_expire_timed_out_) {
     // A fast cycle of at most 1 ms, at most once every 2 ms, while the slow one falls behind.
     int64_t now_us = Clock::RealMonotonicUs();

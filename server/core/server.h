@@ -39,6 +39,8 @@ class LoopControl {
   virtual void Stop() = 0;
   // Closes a client's connection and destroys the client now.
   virtual void CloseClient(Client* c) = 0;
+  // Runs the before-sleep work at (or soon after) deadline_ms (blocked clients' timeouts).
+  virtual void WakeAt(int64_t deadline_ms) = 0;
   // Listening addresses, for INFO and logs.
   virtual std::vector<std::string> ListeningAddresses() const = 0;
 };
@@ -158,6 +160,22 @@ class Server : public KeyspaceEvents {
   void Propagate(int dbid, std::vector<std::string> argv);
   void FlushPropagation();
 
+  // ---- blocking commands ----
+  // Blocks c on keys until one becomes ready or deadline_ms (0: never) passes; the current
+  // command (argv) is re-run then. While re-running, an empty result keeps the client blocked
+  // in its place.
+  void BlockClient(Client& c, std::span<const std::string_view> keys,
+                   std::span<const std::string_view> argv, int64_t deadline_ms, int type);
+  // Ends the block: with `timed_out` the timeout reply is sent; with `error` that error.
+  void UnblockClient(Client& c, bool timed_out, std::string_view error = {});
+  // A write touched key in db: clients blocked on it get another try after this command.
+  void KeyModified(int db, std::string_view key);
+  void SignalAllBlockedKeys(int db);
+  bool reprocessing() const { return reprocessing_; }
+  size_t blocked_client_count() const { return blocked_count_; }
+  // Serves ready keys, times out expired blocks (called after commands and before sleep).
+  void HandleBlockedClients();
+
   // ---- pause ----
   void Pause(PauseType type, int64_t until_ms);
   void Unpause();
@@ -225,6 +243,20 @@ class Server : public KeyspaceEvents {
   };
   std::vector<PendingOp> pending_ops_;
   int call_depth_ = 0;
+
+  std::map<std::pair<int, std::string>, std::vector<uint64_t>, std::less<>> blocking_keys_;
+  std::vector<std::pair<int, std::string>> ready_keys_;
+  std::multimap<int64_t, uint64_t> block_deadlines_;
+  std::vector<uint64_t> unblocked_;  // clients whose buffered input must be processed
+  size_t blocked_count_ = 0;
+  bool reprocessing_ = false;
+  bool still_blocked_ = false;
+  bool handling_blocked_ = false;
+  void ServeReadyKeys();
+  void RecordCall(Client& c, const Command& cmd, std::span<const std::string_view> argv,
+                  int64_t now_ms, int64_t duration_us, uint64_t errors_before);
+  void RerunBlocked(Client& c);
+  void UnregisterBlocked(Client& c);
 
   PauseType pause_type_ = PauseType::kNone;
   int64_t pause_until_ms_ = 0;

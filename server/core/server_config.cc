@@ -227,8 +227,9 @@ OptionDef Int(std::string_view name, int64_t* target, std::string_view def, int6
 }
 
 OptionDef Mem(std::string_view name, int64_t* target, std::string_view def, int64_t min,
-              int64_t max, uint32_t flags = 0, bool (*apply)(void*, std::string*) = nullptr) {
-  OptionDef d = Int(name, target, def, min, max, flags, apply);
+              int64_t max, uint32_t flags = 0, bool (*apply)(void*, std::string*) = nullptr,
+              std::string_view alias = "") {
+  OptionDef d = Int(name, target, def, min, max, flags, apply, alias);
   d.kind = Kind::kMemory;
   return d;
 }
@@ -323,15 +324,18 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   // Encodings
   reg.Add(Int("hash-max-listpack-entries", &c.hash_max_listpack_entries, "512", 0, kLongMax, 0,
               nullptr, "hash-max-ziplist-entries"));
-  reg.Add(Int("hash-max-listpack-value", &c.hash_max_listpack_value, "64", 0, kLongMax, 0,
+  reg.Add(Mem("hash-max-listpack-value", &c.hash_max_listpack_value, "64", 0, kLongMax, 0,
               nullptr, "hash-max-ziplist-value"));
   reg.Add(Int("set-max-intset-entries", &c.set_max_intset_entries, "512", 0, kLongMax));
   reg.Add(Int("set-max-listpack-entries", &c.set_max_listpack_entries, "128", 0, kLongMax));
-  reg.Add(Int("set-max-listpack-value", &c.set_max_listpack_value, "64", 0, kLongMax));
+  reg.Add(Mem("set-max-listpack-value", &c.set_max_listpack_value, "64", 0, kLongMax));
   reg.Add(Int("zset-max-listpack-entries", &c.zset_max_listpack_entries, "128", 0, kLongMax, 0,
               nullptr, "zset-max-ziplist-entries"));
-  reg.Add(Int("zset-max-listpack-value", &c.zset_max_listpack_value, "64", 0, kLongMax, 0,
+  reg.Add(Mem("zset-max-listpack-value", &c.zset_max_listpack_value, "64", 0, kLongMax, 0,
               nullptr, "zset-max-ziplist-value"));
+  reg.Add(Int("list-max-listpack-size", &c.list_max_listpack_size, "-2", INT32_MIN, kIntMax, 0,
+              nullptr, "list-max-ziplist-size"));
+  reg.Add(Int("list-compress-depth", &c.list_compress_depth, "0", 0, kIntMax));
   // Memory
   reg.Add(Enum("maxmemory-policy", &c.maxmemory_policy, "noeviction", kPolicies, 0, ApplyRuntime));
   reg.Add(Int("lfu-log-factor", &c.lfu_log_factor, "10", 0, kIntMax, 0, ApplyRuntime));

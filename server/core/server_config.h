@@ -72,6 +72,8 @@ struct ServerConfig {
   int64_t set_max_listpack_value = 64;
   int64_t zset_max_listpack_entries = 128;
   int64_t zset_max_listpack_value = 64;
+  int64_t list_max_listpack_size = -2;
+  int64_t list_compress_depth = 0;
   // Memory: the policy chooses LRU or LFU access tracking now; limits and eviction arrive
   // with maxmemory.
   int maxmemory_policy = 7;  // MaxmemoryPolicy

@@ -7,6 +7,7 @@
 
 #include "common/hash.h"
 #include "server/keyspace/hash_value.h"
+#include "server/keyspace/list_value.h"
 #include "server/keyspace/keyspace.h"
 #include "server/keyspace/set_value.h"
 #include "server/keyspace/zset_value.h"
@@ -52,6 +53,12 @@ void MixObject(Digest& d, const KeyValue* kv) {
       MixDigest(pair, sbuf, static_cast<size_t>(n));
       XorDigest(d, pair.data(), pair.size());
     }
+  } else if (kv->type() == ObjType::kList) {
+    ds::Quicklist* q = listv::Q(kv);
+    q->Visit(0, q->size(), false, [&](std::string_view e) {
+      MixDigest(d, e.data(), e.size());
+      return true;
+    });
   } else if (kv->type() == ObjType::kSet) {
     setv::ForEach(kv, [&](std::string_view m) { XorDigest(d, m.data(), m.size()); });
   } else if (kv->type() == ObjType::kHash) {

@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/hash.h"
 #include "server/keyspace/hash_value.h"
+#include "server/keyspace/list_value.h"
 #include "server/keyspace/set_value.h"
 #include "server/keyspace/zset_value.h"
 
@@ -24,6 +25,8 @@ size_t FreeEffort(const KeyValue* kv) {
       return setv::FreeEffort(kv);
     case ObjType::kZset:
       return zsetv::FreeEffort(kv);
+    case ObjType::kList:
+      return listv::FreeEffort(kv);
     default:
       return 1;
   }

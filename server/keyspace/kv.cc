@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include "server/keyspace/hash_value.h"
+#include "server/keyspace/list_value.h"
 #include "server/keyspace/set_value.h"
 #include "server/keyspace/zset_value.h"
 
@@ -152,6 +153,7 @@ KeyValue* KeyValue::Rebuild(const KeyValue* old, std::string_view key, int64_t e
       break;
     case Encoding::kInt:
       kv = NewInt(key, old->int_value(), expire_ms);
+      if (old->flags() & kUnsharedInt) kv->mark_unshared();
       break;
     default:
       kv = NewPtr(key, old->type(), old->encoding(), old->ptr(), expire_ms);
@@ -200,6 +202,9 @@ void FreeValuePayload(ObjType type, Encoding enc, void* ptr) {
     case ObjType::kZset:
       zsetv::FreePayload(enc, ptr);
       return;
+    case ObjType::kList:
+      listv::FreePayload(ptr);
+      return;
     default:
       return;
   }
@@ -216,6 +221,8 @@ void* CloneValuePayload(ObjType type, Encoding enc, const void* ptr) {
       return setv::ClonePayload(enc, ptr);
     case ObjType::kZset:
       return zsetv::ClonePayload(enc, ptr);
+    case ObjType::kList:
+      return listv::ClonePayload(ptr);
     default:
       return nullptr;
   }
@@ -231,6 +238,8 @@ size_t ValuePayloadBytes(ObjType type, Encoding enc, const void* ptr) {
       return setv::PayloadBytes(enc, ptr);
     case ObjType::kZset:
       return zsetv::PayloadBytes(enc, ptr);
+    case ObjType::kList:
+      return listv::PayloadBytes(ptr);
     default:
       return 0;
   }

@@ -52,7 +52,9 @@ inline constexpr uint32_t kLruClockMax = (1u << kLruBits) - 1;
 
 class KeyValue {
  public:
-  enum Flags : uint8_t { kHasExpire = 1, kLongKey = 2 };
+  // kUnsharedInt: an int value Redis would hold in its own object rather than a shared
+  // integer (a COPY of one), which OBJECT REFCOUNT reports.
+  enum Flags : uint8_t { kHasExpire = 1, kLongKey = 2, kUnsharedInt = 4 };
 
   // Constructors. `expire_ms` < 0 means no TTL.
   static KeyValue* NewString(std::string_view key, std::string_view value, int64_t expire_ms);
@@ -132,7 +134,14 @@ class KeyValue {
     set_meta((meta() & ~0xffu) | static_cast<uint32_t>(ObjType::kString) |
              (static_cast<uint32_t>(Encoding::kInt) << 4));
     set_int_value(v);
+    set_flag(kUnsharedInt, false);
   }
+  // Whether Redis would report this value as one of its shared integers (0..9999).
+  bool shared_int() const {
+    return encoding() == Encoding::kInt && !(flags() & kUnsharedInt) && int_value() >= 0 &&
+           int_value() < 10000;
+  }
+  void mark_unshared() { set_flag(kUnsharedInt, true); }
   // Stores a short string in place if it fits this allocation; returns false otherwise.
   bool TrySetEmbstr(std::string_view v);
 
@@ -155,6 +164,10 @@ class KeyValue {
   }
   void set_meta(uint32_t m) { memcpy(reinterpret_cast<char*>(this) + 8, &m, 4); }
   uint8_t flags() const { return static_cast<uint8_t>(reinterpret_cast<const char*>(this)[12]); }
+  void set_flag(uint8_t f, bool on) {
+    char& b = reinterpret_cast<char*>(this)[12];
+    b = static_cast<char>(on ? (flags() | f) : (flags() & ~f));
+  }
   size_t value_offset() const {
     std::string_view k = key();
     return static_cast<size_t>(k.data() - reinterpret_cast<const char*>(this)) + k.size();

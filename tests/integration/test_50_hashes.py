@@ -323,6 +323,13 @@ def test_hincrby_invalid_increment(r, incr):
     ("-7", "-0.5", "-7.5"),
     ("1e5", "0", "100000"),
     ("12345678901234567890", "0", "12345678901234567890"),
+    ("1.1", "2.2", "3.3"),
+    ("5000", "1e-5", "5000.00001000000000007"),
+    (None, "123456789.123456789", "123456789.12345678899873747"),
+    (None, "1e-20", "0"),
+    (None, ".5", "0.5"),
+    ("1.", "1", "2"),
+    ("0x10", "1", "17"),
     (None, "1e200",
      "100000000000000000002458586534161025661508068040050002887327500487325785432383926"
      "208372890736129198739813658147359652238566592960617854587787845326097835852628442"
@@ -605,6 +612,27 @@ def test_hscan_errors(server, r):
     assert raw(server, "HSCAN", "h", "18446744073709551615")[0] == b"0"
 
 
+def test_hscan_checks_cursor_then_key_then_options(server, r):
+    # Redis parses the cursor, then looks the key up (a missing key answers an empty scan and
+    # a string key WRONGTYPE) and only then parses the options.
+    r.set("s", "v")
+    assert raw_err(server, "HSCAN", "s", "x") == "ERR invalid cursor"
+    assert raw_err(server, "HSCAN", "nokey", "x", "FOO") == "ERR invalid cursor"
+    for opts in (["TYPE", "hash"], ["COUNT", "0"], ["MATCH"], ["NOVALUES"], ["COUNT", "x"]):
+        assert raw(server, "HSCAN", "nokey", "0", *opts) == [b"0", []]
+        assert raw_err(server, "HSCAN", "s", "0", *opts) == WRONGTYPE
+    assert r.exists("nokey") == 0
+
+
+def test_hscan_empty_cursor_reads_as_zero(server, r):
+    # Redis parses the cursor with strtoul, which takes an empty string as 0.
+    r.hset("h", mapping={"a": "1", "b": "2"})
+    reply = raw(server, "HSCAN", "h", "")
+    assert isinstance(reply, list) and reply[0] == b"0", reply
+    assert dict(pairs(reply[1])) == {b"a": b"1", b"b": b"2"}
+    assert raw(server, "HSCAN", "nokey", "") == [b"0", []]
+
+
 # ---------------------------------------------------------------- WRONGTYPE
 
 
@@ -763,13 +791,52 @@ def test_config_thresholds_and_old_names(r):
     assert r.hgetall("e") == {"a": "1", "b": "2", "c": "3"}
 
 
-def test_config_set_invalid_threshold(r):
-    for name in ("hash-max-listpack-entries", "hash-max-ziplist-value"):
-        with pytest.raises(redis.ResponseError) as ei:
-            r.config_set(name, "abc")
-        assert name in str(ei.value)
-    assert r.config_get("hash-max-listpack-entries") == {"hash-max-listpack-entries": "512"}
+def config_error(name, reason):
+    return f"ERR CONFIG SET failed (possibly related to argument '{name}') - {reason}"
+
+
+def test_config_set_invalid_threshold(server, r):
+    not_int = "argument couldn't be parsed into an integer"
+    not_mem = "argument must be a memory value"
+    out_of_range = "argument must be between 0 and 9223372036854775807 inclusive"
+    cases = [
+        ("hash-max-listpack-entries", "abc", not_int),
+        ("hash-max-ziplist-entries", "1.5", not_int),
+        ("hash-max-listpack-entries", "18446744073709551615", not_int),
+        ("hash-max-listpack-entries", "-1", out_of_range),
+        ("hash-max-ziplist-entries", "-5", out_of_range),
+        ("hash-max-listpack-value", "abc", not_mem),
+        ("hash-max-ziplist-value", "abc", not_mem),
+        ("hash-max-listpack-value", "-1", not_mem),
+    ]
+    for name, value, reason in cases:
+        assert raw_err(server, "CONFIG", "SET", name, value) == config_error(name, reason)
+    assert r.config_get("hash-max-*") == {
+        "hash-max-listpack-entries": "512", "hash-max-listpack-value": "64",
+        "hash-max-ziplist-entries": "512", "hash-max-ziplist-value": "64"}
+
+
+def test_config_listpack_value_accepts_memory_units(r):
+    # hash-max-listpack-value is a memory setting in Redis 7.0: units are accepted.
+    assert r.config_set("hash-max-listpack-value", "1kb") is True
+    assert r.config_get("hash-max-listpack-value") == {"hash-max-listpack-value": "1024"}
+    assert r.config_get("hash-max-ziplist-value") == {"hash-max-ziplist-value": "1024"}
+    r.hset("h", "f", "x" * 1024)
+    assert enc(r, "h") == "listpack"
+    r.hset("h", "g", "x" * 1025)
+    assert enc(r, "h") == "hashtable"
+    assert r.config_set("hash-max-ziplist-value", "2K") is True
+    assert r.config_get("hash-max-listpack-value") == {"hash-max-listpack-value": "2000"}
+    assert r.config_set("hash-max-listpack-value", "64") is True
     assert r.config_get("hash-max-listpack-value") == {"hash-max-listpack-value": "64"}
+
+
+def test_config_set_new_and_old_name_together(r):
+    # Redis 7.0 accepts both spellings in one CONFIG SET; the last one wins.
+    assert r.execute_command("CONFIG", "SET", "hash-max-listpack-entries", "10",
+                             "hash-max-ziplist-entries", "20") == "OK"
+    assert r.config_get("hash-max-listpack-entries") == {"hash-max-listpack-entries": "20"}
+    assert r.config_get("hash-max-ziplist-entries") == {"hash-max-ziplist-entries": "20"}
 
 
 # ---------------------------------------------------------------- exact round trips
@@ -949,7 +1016,7 @@ def test_scan_type_hash_and_flushall(r):
     r.hset("h1", "a", "1")
     r.hset("h2", mapping={f"f{i}": i for i in range(600)})
     r.set("s", "x")
-    r.rpush("l", "x")
+    r.set("h-string", "x")
     keys = set()
     cursor = 0
     while True:
@@ -958,7 +1025,7 @@ def test_scan_type_hash_and_flushall(r):
         if cursor == 0:
             break
     assert keys == {"h1", "h2"}
-    assert sorted(r.keys("h*")) == ["h1", "h2"]
+    assert sorted(r.keys("h*")) == ["h-string", "h1", "h2"]
     r.execute_command("SELECT", 1)
     r.hset("h3", "a", "1")
     assert r.flushall() is True

@@ -156,9 +156,13 @@ TEST_F(ConfigTest, SetAtomicRollsBackWhenApplyFails) {
 
 TEST_F(ConfigTest, SetAtomicRejections) {
   std::string err;
-  std::vector<std::pair<std::string, std::string>> dup = {{"count", "1"}, {"old-count", "2"}};
+  std::vector<std::pair<std::string, std::string>> dup = {{"count", "1"}, {"COUNT", "2"}};
   EXPECT_FALSE(reg.SetAtomic(dup, false, &err));
   EXPECT_NE(err.find("duplicate parameter"), std::string::npos);
+  // An option and its alias are different names to Redis 7.0: accepted, the last one wins.
+  std::vector<std::pair<std::string, std::string>> alias = {{"count", "1"}, {"old-count", "2"}};
+  EXPECT_TRUE(reg.SetAtomic(alias, false, &err)) << err;
+  EXPECT_EQ(v.count, 2);
   std::vector<std::pair<std::string, std::string>> imm = {{"name", "x"}};
   EXPECT_FALSE(reg.SetAtomic(imm, false, &err));
   EXPECT_NE(err.find("can't set immutable config"), std::string::npos);

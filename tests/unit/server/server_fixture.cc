@@ -49,6 +49,12 @@ std::string ServerFixture::RunOn(Client* c, std::initializer_list<std::string_vi
   return ParseOne(raw).ToString();
 }
 
+std::string ServerFixture::Pending(Client* c) {
+  std::string raw = TakeOutput(c);
+  if (raw.empty()) return "(no reply)";
+  return ParseOne(raw).ToString();
+}
+
 std::string ServerFixture::RunVec(const std::vector<std::string>& args) {
   std::vector<std::string_view> argv(args.begin(), args.end());
   server_.ExecuteCommand(*client_, argv);

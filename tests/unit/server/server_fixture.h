@@ -36,6 +36,8 @@ class ServerFixture : public ::testing::Test {
   // Runs one command as the fake client; returns the reply rendered by Value::ToString().
   std::string Run(std::initializer_list<std::string_view> args) { return RunOn(client_, args); }
   std::string RunOn(Client* c, std::initializer_list<std::string_view> args);
+  // What c has been sent since its last command (e.g. a blocked client's late reply).
+  std::string Pending(Client* c);
   std::string RunVec(const std::vector<std::string>& args);
   resp::Value RunValue(std::initializer_list<std::string_view> args);
   void AdvanceMs(int64_t ms) { server_.clock().AdvanceMs(ms); }
