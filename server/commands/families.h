@@ -15,5 +15,6 @@ void RegisterHashCommands(CommandTable& t);
 void RegisterSetCommands(CommandTable& t);
 void RegisterZsetCommands(CommandTable& t);
 void RegisterListCommands(CommandTable& t);
+void RegisterBitmapCommands(CommandTable& t);
 
 }  // namespace tessera

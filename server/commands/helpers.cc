@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 namespace tessera {
 
@@ -55,6 +56,37 @@ bool ParseScanOptions(CommandContext& ctx, size_t start, bool allow_type, ScanAr
     }
   }
   return true;
+}
+
+RawString* WritableString(CommandContext& ctx, std::string_view key, KeyValue* kv, size_t len,
+                          bool* grew) {
+  if (kv == nullptr) {
+    RawString* r = RawString::New("", len);
+    memset(r->data, 0, len);
+    r->len = len;
+    r->data[len] = '\0';
+    kv = KeyValue::NewRaw(key, r, -1);
+    ctx.ks().InitAccess(kv, ctx.now_ms);
+    ctx.db().Add(kv);
+    *grew = true;
+    return r;
+  }
+  if (kv->encoding() != Encoding::kRaw) {
+    char buf[24];
+    std::string_view cur = StringValue(kv, buf);
+    RawString* r = RawString::New(cur, std::max(cur.size(), len));
+    kv->SetPtrValue(ObjType::kString, Encoding::kRaw, r);
+  }
+  RawString* r = kv->raw();
+  *grew = len > r->len;
+  if (*grew) {
+    r = RawString::Reserve(r, len - r->len);
+    memset(r->data + r->len, 0, len - r->len);
+    r->len = len;
+    r->data[len] = '\0';
+    kv->set_ptr(r);
+  }
+  return r;
 }
 
 bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {

@@ -34,6 +34,12 @@ inline size_t StringLength(const KeyValue* kv) {
   return StringValue(kv, buf).size();
 }
 
+// Makes the string at key (kv: its string object, or nullptr when missing) a raw buffer of
+// at least `len` bytes, zero-filling what it grows by, and creates the key when missing (as
+// Redis's dbUnshareStringValue + sdsgrowzero). *grew tells whether the length changed.
+RawString* WritableString(CommandContext& ctx, std::string_view key, KeyValue* kv, size_t len,
+                          bool* grew);
+
 // Replies with lines of help text as status strings (the HELP subcommands' layout).
 template <typename Lines>
 void ReplyLines(resp::ReplyBuilder& reply, const Lines& lines) {

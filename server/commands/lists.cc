@@ -344,17 +344,17 @@ void LInsert(CommandContext& ctx) {
 }
 
 void LSet(CommandContext& ctx) {
-  auto index = ParseInt64(ctx.argv[2]);
-  if (!index) {
-    ctx.reply.Error(err::kNotInteger);
-    return;
-  }
   std::string_view key = ctx.argv[1];
   bool wrong;
   KeyValue* kv = LookupList(ctx, key, true, &wrong);
   if (wrong) return;
   if (kv == nullptr) {
     ctx.reply.Error("ERR no such key");
+    return;
+  }
+  auto index = ParseInt64(ctx.argv[2]);
+  if (!index) {
+    ctx.reply.Error(err::kNotInteger);
     return;
   }
   if (!listv::Q(kv)->Set(*index, ctx.argv[3])) {

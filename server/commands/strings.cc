@@ -552,28 +552,8 @@ void SetRange(CommandContext& ctx) {
     ctx.reply.Error(err::kStringTooLong);
     return;
   }
-  if (kv == nullptr) {
-    RawString* r = RawString::New("", need);
-    memset(r->data, 0, need);
-    r->len = need;
-    r->data[need] = '\0';
-    kv = KeyValue::NewRaw(key, r, -1);
-    ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
-  } else if (kv->encoding() != Encoding::kRaw) {
-    char buf[24];
-    std::string_view cur = StringValue(kv, buf);
-    RawString* r = RawString::New(cur, std::max<size_t>(cur.size(), need));
-    kv->SetPtrValue(ObjType::kString, Encoding::kRaw, r);
-  }
-  RawString* r = kv->raw();
-  if (need > r->len) {
-    r = RawString::Reserve(r, need - r->len);
-    memset(r->data + r->len, 0, need - r->len);
-    r->len = need;
-    r->data[need] = '\0';
-    kv->set_ptr(r);
-  }
+  bool grew;
+  RawString* r = WritableString(ctx, key, kv, need, &grew);
   memcpy(r->data + *offset, value.data(), value.size());
   ctx.Dirty();
   ctx.Modified(key);
@@ -582,6 +562,13 @@ void SetRange(CommandContext& ctx) {
 }
 
 void Lcs(CommandContext& ctx) {
+  // As Redis: the keys' types are checked before the options are read.
+  KeyValue* oa = ctx.LookupRead(ctx.argv[1]);
+  KeyValue* ob = ctx.LookupRead(ctx.argv[2]);
+  if ((oa && oa->type() != ObjType::kString) || (ob && ob->type() != ObjType::kString)) {
+    ctx.reply.Error("ERR The specified keys must contain string values");
+    return;
+  }
   bool getlen = false, getidx = false, withmatchlen = false;
   int64_t minmatchlen = 0;
   for (size_t j = 3; j < ctx.argc(); ++j) {
@@ -604,12 +591,6 @@ void Lcs(CommandContext& ctx) {
       ctx.Syntax();
       return;
     }
-  }
-  KeyValue* oa = ctx.LookupRead(ctx.argv[1]);
-  KeyValue* ob = ctx.LookupRead(ctx.argv[2]);
-  if ((oa && oa->type() != ObjType::kString) || (ob && ob->type() != ObjType::kString)) {
-    ctx.reply.Error("ERR The specified keys must contain string values");
-    return;
   }
   if (getidx && getlen) {
     ctx.reply.Error("ERR If you want both the length and indexes, please just use IDX.");

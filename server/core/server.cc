@@ -77,6 +77,7 @@ void Server::RegisterCommands() {
   RegisterSetCommands(commands_);
   RegisterZsetCommands(commands_);
   RegisterListCommands(commands_);
+  RegisterBitmapCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {

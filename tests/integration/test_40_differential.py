@@ -3,7 +3,7 @@ r"""Seeded random differential test: Tessera against Debian's real redis-server.
 For every seed a fresh tessera-server (via start_server) and a fresh redis-server are started
 side by side. A generator driven by random.Random(seed) produces a sequence of commands over a
 small key space (binary keys and the empty key included), drawn from a grammar covering the
-string, keyspace, expiry, database and connection commands Tessera implements, with valid and
+string, bitmap, list, keyspace, expiry, database and connection commands, with valid and
 invalid options, numbers and arities. Every command goes to both servers over raw RESP
 connections and the replies are compared byte for byte, except where a reply is inherently
 time dependent:
@@ -137,7 +137,11 @@ ARITY = {b"get": 2, b"set": -3, b"setnx": 3, b"setex": 4, b"psetex": 4, b"mget":
          b"touch": -2, b"expire": -3, b"pexpire": -3, b"expireat": -3, b"pexpireat": -3,
          b"ttl": 2, b"pttl": 2, b"expiretime": 2, b"pexpiretime": 2, b"persist": 2,
          b"select": 2, b"swapdb": 3, b"dbsize": 1, b"keys": 2, b"echo": 2, b"object": -2,
-         b"debug": -2}
+         b"debug": -2, b"setbit": 4, b"getbit": 3, b"bitcount": -2, b"bitpos": -3,
+         b"bitop": -4, b"bitfield": -2, b"bitfield_ro": -2, b"lpush": -3, b"rpush": -3,
+         b"lpushx": -3, b"rpushx": -3, b"lpop": -2, b"rpop": -2, b"llen": 2, b"lindex": 3,
+         b"lrange": 4, b"lpos": -3, b"lset": 4, b"lrem": 4, b"linsert": 5, b"ltrim": 4,
+         b"lmove": 5, b"rpoplpush": 3, b"lmpop": -4, b"blpop": -3}
 
 GLOB_TOKENS = [b"*", b"*", b"?", b"k", b"e", b"y", b"1", b"2", b":", b"[k]", b"[^a]", b"[a-z]",
                b"[0-9]", b"\\", b"\\*", b"\\[", b"[", b"]", b"-", b"\x00", b"\xff", b"[^", b"x",
@@ -432,6 +436,136 @@ class Generator:
                                 b"get "])
         return [name] + [self.key() for _ in range(self.rng.randint(0, 3))]
 
+
+    # -- bitmaps -------------------------------------------------------------------------
+
+    def bit_offset(self):
+        r = self.rng.random()
+        if r < 0.8:
+            return str(self.rng.randint(0, 200)).encode()
+        return self.rng.choice([b"1000", b"80000", b"-1", b"abc", b"", b"4294967296",
+                                b"4294967295x", b"1.5", b"#3"])
+
+    def c_setbit(self):
+        return [self.name(b"SETBIT"), self.key(), self.bit_offset(),
+                self.rng.choice([b"0", b"1", b"1", b"0", b"2", b"-1", b"abc"])]
+
+    def c_getbit(self):
+        return [self.name(b"GETBIT"), self.key(), self.bit_offset()]
+
+    def c_bitcount(self):
+        args = [self.name(b"BITCOUNT"), self.key()]
+        r = self.rng.random()
+        if r < 0.7:
+            args += [self.rng.choice(RANGE_ARGS), self.rng.choice(RANGE_ARGS)]
+            if self.rng.random() < 0.5:
+                args.append(self.name(self.rng.choice([b"BYTE", b"BIT", b"BIT", b"BOGUS"])))
+        elif r < 0.8:
+            args.append(self.rng.choice(RANGE_ARGS))
+        return args
+
+    def c_bitpos(self):
+        args = [self.name(b"BITPOS"), self.key(), self.rng.choice([b"0", b"1", b"1", b"2",
+                                                                   b"abc"])]
+        for _ in range(self.rng.randint(0, 3)):
+            args.append(self.rng.choice(RANGE_ARGS))
+        if len(args) == 5 and self.rng.random() < 0.6:
+            args.append(self.name(self.rng.choice([b"BYTE", b"BIT", b"BIT", b"BOGUS"])))
+        return args
+
+    def c_bitop(self):
+        op = self.rng.choice([b"AND", b"OR", b"XOR", b"NOT", b"NOT", b"NAND"])
+        n = 1 if op == b"NOT" and self.rng.random() < 0.8 else self.rng.randint(1, 3)
+        return [self.name(b"BITOP"), self.name(op), self.key()] + [self.key() for _ in range(n)]
+
+    def c_bitfield(self):
+        ro = self.rng.random() < 0.2
+        args = [self.name(b"BITFIELD_RO" if ro else b"BITFIELD"), self.key()]
+        types = [b"i8", b"u8", b"i1", b"u1", b"i5", b"u7", b"i16", b"u16", b"i32", b"u63",
+                 b"i64", b"u64", b"i65", b"x8", b"I8", b"i0"]
+        offsets = [b"0", b"1", b"7", b"8", b"13", b"#0", b"#1", b"#3", b"-1", b"abc"]
+        values = [b"0", b"1", b"-1", b"100", b"127", b"128", b"255", b"256", b"-128",
+                  b"-129", b"9223372036854775807", b"-9223372036854775808", b"abc"]
+        for _ in range(self.rng.randint(1, 4)):
+            r = self.rng.random()
+            if r < 0.35 or ro:
+                args += [self.name(b"GET"), self.rng.choice(types), self.rng.choice(offsets)]
+            elif r < 0.6:
+                args += [self.name(b"SET"), self.rng.choice(types), self.rng.choice(offsets),
+                         self.rng.choice(values)]
+            elif r < 0.85:
+                args += [self.name(b"INCRBY"), self.rng.choice(types),
+                         self.rng.choice(offsets), self.rng.choice(values)]
+            elif r < 0.97:
+                args += [self.name(b"OVERFLOW"),
+                         self.name(self.rng.choice([b"WRAP", b"SAT", b"FAIL", b"BOGUS"]))]
+            else:
+                args += [self.rng.choice([b"GET", b"BOGUS", b"OVERFLOW"])]
+        return args
+
+    # -- lists ---------------------------------------------------------------------------
+
+    def c_push(self):
+        name = self.rng.choice([b"LPUSH", b"RPUSH", b"LPUSH", b"RPUSH", b"LPUSHX", b"RPUSHX"])
+        return [self.name(name), self.key()] + \
+            [self.small_value() for _ in range(self.rng.randint(1, 4))]
+
+    def c_pop(self):
+        args = [self.name(self.rng.choice([b"LPOP", b"RPOP"])), self.key()]
+        if self.rng.random() < 0.4:
+            args.append(self.rng.choice([b"0", b"1", b"2", b"5", b"-1", b"abc"]))
+        return args
+
+    def c_list_read(self):
+        r = self.rng.random()
+        if r < 0.4:
+            return [self.name(b"LRANGE"), self.key(), self.rng.choice(RANGE_ARGS),
+                    self.rng.choice(RANGE_ARGS)]
+        if r < 0.6:
+            return [self.name(b"LINDEX"), self.key(), self.rng.choice(RANGE_ARGS)]
+        if r < 0.75:
+            return [self.name(b"LLEN"), self.key()]
+        args = [self.name(b"LPOS"), self.key(), self.small_value()]
+        n = self.name
+        pool = [lambda: [n(b"RANK"), self.rng.choice([b"1", b"2", b"-1", b"-2", b"0", b"x"])],
+                lambda: [n(b"COUNT"), self.rng.choice([b"0", b"1", b"2", b"-1"])],
+                lambda: [n(b"MAXLEN"), self.rng.choice([b"0", b"1", b"3", b"-1"])],
+                lambda: [b"BOGUS"]]
+        return args + self.some(pool, [40, 35, 20, 5])
+
+    def c_list_write(self):
+        r = self.rng.random()
+        n = self.name
+        if r < 0.2:
+            return [n(b"LSET"), self.key(), self.rng.choice(RANGE_ARGS), self.small_value()]
+        if r < 0.35:
+            return [n(b"LREM"), self.key(), self.rng.choice([b"0", b"1", b"-1", b"2", b"x"]),
+                    self.small_value()]
+        if r < 0.5:
+            return [n(b"LINSERT"), self.key(),
+                    n(self.rng.choice([b"BEFORE", b"AFTER", b"MIDDLE"])), self.small_value(),
+                    self.small_value()]
+        if r < 0.65:
+            return [n(b"LTRIM"), self.key(), self.rng.choice(RANGE_ARGS),
+                    self.rng.choice(RANGE_ARGS)]
+        if r < 0.8:
+            return [n(b"LMOVE"), self.key(), self.key(),
+                    n(self.rng.choice([b"LEFT", b"RIGHT", b"UP"])),
+                    n(self.rng.choice([b"LEFT", b"RIGHT"]))]
+        if r < 0.85:
+            return [n(b"RPOPLPUSH"), self.key(), self.key()]
+        if r < 0.95:
+            keys = [self.key() for _ in range(self.rng.randint(1, 3))]
+            args = [n(b"LMPOP"), self.rng.choice([str(len(keys)).encode()] * 5 +
+                                                 [b"0", b"5", b"x"])] + keys
+            args.append(n(self.rng.choice([b"LEFT", b"RIGHT", b"UP"])))
+            if self.rng.random() < 0.5:
+                args += [n(b"COUNT"), self.rng.choice([b"1", b"2", b"10", b"0", b"-1"])]
+            return args
+        # Blocking pops that never wait: on a missing or empty key they time out at once
+        # (10 ms), identically on both servers.
+        return [n(self.rng.choice([b"BLPOP", b"BRPOP"])), self.key(), self.key(), b"0.01"]
+
     COMMANDS = [  # (weight, method)
         (10, c_get), (14, c_set), (2, c_setnx), (3, c_setex), (3, c_psetex), (3, c_mget),
         (3, c_mset), (2, c_msetnx), (2, c_getset), (2, c_getdel), (5, c_getex), (4, c_append),
@@ -439,7 +573,9 @@ class Generator:
         (3, c_setrange), (3, c_lcs), (5, c_del), (2, c_type), (3, c_rename), (2, c_move),
         (3, c_copy), (10, c_expire), (8, c_ttl), (2, c_persist), (2, c_select),
         (1, c_swapdb), (2, c_dbsize), (0.3, c_flushdb), (0.05, c_flushall), (3, c_object),
-        (3, c_keys), (2, c_echo), (2, c_bad_arity), (0.5, c_unknown)]
+        (3, c_keys), (2, c_echo), (2, c_bad_arity), (0.5, c_unknown),
+        (3, c_setbit), (2, c_getbit), (3, c_bitcount), (3, c_bitpos), (2, c_bitop),
+        (3, c_bitfield), (5, c_push), (3, c_pop), (4, c_list_read), (4, c_list_write)]
 
     def commands(self, count):
         methods = [m for _, m in self.COMMANDS]
