@@ -638,8 +638,10 @@ void RegisterBitmapCommands(CommandTable& t) {
          .doc = doc("Performs bitwise operations on multiple strings, and stores the result.",
                     "2.6.0", "O(N)",
                     "operation=AND|OR|XOR|NOT destkey:key key:key...")});
+  KeySpec field_keys = KeySpec::Range(1, 0, 1, kKsRW | kKsAccess | kKsUpdate | kKsVariableFlags);
+  field_keys.notes = "This command allows both access and modification of the key";
   t.Add({.name = "bitfield", .handler = BitField, .arity = -2, .flags = kCmdWrite | kCmdDenyOom,
-         .acl = B, .keys = {KeySpec::Range(1, 0, 1, kKsRW | kKsAccess | kKsUpdate)},
+         .acl = B, .keys = {field_keys},
          .doc = doc("Performs arbitrary bitfield integer operations on strings.", "3.2.0",
                     "O(1) for each subcommand specified",
                     "key:key [operation=GET encoding:string offset:integer|(write=[OVERFLOW "

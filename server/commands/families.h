@@ -16,5 +16,6 @@ void RegisterSetCommands(CommandTable& t);
 void RegisterZsetCommands(CommandTable& t);
 void RegisterListCommands(CommandTable& t);
 void RegisterBitmapCommands(CommandTable& t);
+void RegisterHyperLogLogCommands(CommandTable& t);
 
 }  // namespace tessera

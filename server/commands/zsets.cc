@@ -419,7 +419,8 @@ bool CollectRange(CommandContext& ctx, const KeyValue* kv, const RangeRequest& r
       ctx.reply.Error("ERR min or max is not a float");
       return false;
     }
-    if (kv == nullptr) return true;
+    // A negative LIMIT offset selects nothing (Redis skips "forever").
+    if (kv == nullptr || req.offset < 0) return true;
     ZIter it = req.reverse ? zsetv::LastInScore(kv, r) : zsetv::FirstInScore(kv, r);
     int64_t offset = req.offset;
     while (it.Valid() && offset-- > 0) {
@@ -440,7 +441,7 @@ bool CollectRange(CommandContext& ctx, const KeyValue* kv, const RangeRequest& r
     ctx.reply.Error("ERR min or max not valid string range item");
     return false;
   }
-  if (kv == nullptr) return true;
+  if (kv == nullptr || req.offset < 0) return true;
   ZIter it = req.reverse ? zsetv::LastInLex(kv, r) : zsetv::FirstInLex(kv, r);
   int64_t offset = req.offset;
   while (it.Valid() && offset-- > 0) {
@@ -465,6 +466,8 @@ void ZRangeGeneric(CommandContext& ctx, size_t key_idx, size_t start_idx, RangeT
   req.type = type;
   req.reverse = reverse;
   bool has_limit = false;
+  // ZRANGE takes REV and one of BYSCORE/BYLEX once each; a repeat is a syntax error.
+  bool direction_open = type == RangeType::kAuto;
   for (size_t j = start_idx + 2; j < ctx.argc(); ++j) {
     size_t left = ctx.argc() - j - 1;
     std::string_view o = ctx.argv[j];
@@ -481,11 +484,12 @@ void ZRangeGeneric(CommandContext& ctx, size_t key_idx, size_t start_idx, RangeT
       req.limit = *lim;
       has_limit = true;
       j += 2;
-    } else if (type == RangeType::kAuto && EqualsIgnoreCase(o, "rev")) {
+    } else if (direction_open && EqualsIgnoreCase(o, "rev")) {
       req.reverse = true;
-    } else if (type == RangeType::kAuto && EqualsIgnoreCase(o, "byscore")) {
+      direction_open = false;
+    } else if (req.type == RangeType::kAuto && EqualsIgnoreCase(o, "byscore")) {
       req.type = RangeType::kScore;
-    } else if (type == RangeType::kAuto && EqualsIgnoreCase(o, "bylex")) {
+    } else if (req.type == RangeType::kAuto && EqualsIgnoreCase(o, "bylex")) {
       req.type = RangeType::kLex;
     } else {
       ctx.Syntax();
@@ -774,14 +778,17 @@ void ZInterCard(CommandContext& ctx) {
       return;
     }
   }
+  // Every key is type-checked before a missing one makes the answer 0.
   std::vector<std::vector<Pair>> inputs(n);
+  bool all_present = true;
   for (size_t i = 0; i < n; ++i) {
     bool present;
     if (!ReadInput(ctx, ctx.argv[2 + i], &present, &inputs[i])) return;
-    if (!present) {
-      ctx.reply.Integer(0);
-      return;
-    }
+    all_present = all_present && present;
+  }
+  if (!all_present) {
+    ctx.reply.Integer(0);
+    return;
   }
   std::vector<std::unordered_map<std::string, bool>> maps(n);
   for (size_t i = 1; i < n; ++i) {

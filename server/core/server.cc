@@ -78,6 +78,7 @@ void Server::RegisterCommands() {
   RegisterZsetCommands(commands_);
   RegisterListCommands(commands_);
   RegisterBitmapCommands(commands_);
+  RegisterHyperLogLogCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {

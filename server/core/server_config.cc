@@ -336,6 +336,7 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Int("list-max-listpack-size", &c.list_max_listpack_size, "-2", INT32_MIN, kIntMax, 0,
               nullptr, "list-max-ziplist-size"));
   reg.Add(Int("list-compress-depth", &c.list_compress_depth, "0", 0, kIntMax));
+  reg.Add(Mem("hll-sparse-max-bytes", &c.hll_sparse_max_bytes, "3000", 0, kLongMax));
   // Memory
   reg.Add(Enum("maxmemory-policy", &c.maxmemory_policy, "noeviction", kPolicies, 0, ApplyRuntime));
   reg.Add(Int("lfu-log-factor", &c.lfu_log_factor, "10", 0, kIntMax, 0, ApplyRuntime));

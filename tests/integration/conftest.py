@@ -229,3 +229,72 @@ def rb(server):
     c = server.client(decode_responses=False)
     yield c
     c.close()
+
+
+# ------------------------------------------------------------- the reference redis-server
+
+
+class ReferenceRedis:
+    """Debian's redis-server on a free loopback port: the behaviour oracle that tests compare
+    Tessera with side by side (replies, DEBUG DIGEST, encodings). Stopped by its PID."""
+
+    def __init__(self, workdir, args=()):
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.log_path = workdir / f"redis-{self.port}.log"
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--enable-debug-command", "yes", "--dir", str(workdir),
+             *args],
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
+        deadline = time.time() + 30  # generous: the machine may be busy with a build
+        while True:
+            if self.proc.poll() is not None:
+                self.log.close()
+                raise RuntimeError(f"redis-server exited with {self.proc.returncode}:\n"
+                                   f"{self.log_path.read_text(errors='replace')}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(64).startswith(b"+PONG"):
+                        return
+            except OSError:
+                pass
+            if time.time() > deadline:
+                self.stop()
+                raise RuntimeError("redis-server did not answer PING within 30 s:\n"
+                                   f"{self.log_path.read_text(errors='replace')}")
+            time.sleep(0.02)
+
+    def client(self, **kwargs):
+        kwargs.setdefault("socket_timeout", 10)
+        kwargs.setdefault("decode_responses", False)
+        return redis.Redis(host="127.0.0.1", port=self.port, **kwargs)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
+
+
+@pytest.fixture
+def reference_redis(tmp_path):
+    """A fresh, empty reference redis-server for one test."""
+    ref = ReferenceRedis(tmp_path / "reference-redis")
+    yield ref
+    ref.stop()
+
+
+@pytest.fixture
+def reference(reference_redis):
+    """A bytes redis-py client (one connection) of the reference redis-server."""
+    c = reference_redis.client(single_connection_client=True)
+    yield c
+    c.close()

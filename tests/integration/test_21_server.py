@@ -4,14 +4,13 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import time
 
 import pytest
 import redis
 
 from conftest import free_port
-from resp import ErrorReply, RawConnection, Verbatim
+from resp import RawConnection, Verbatim
 from helpers import error_text as err
 
 DEFAULT_SECTIONS = ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication", "CPU",
@@ -1264,36 +1263,6 @@ def test_command_help_and_errors(server):
 # ------------------------------------------------------------- side-by-side with redis-server
 
 
-@pytest.fixture(scope="module")
-def reference_redis(tmp_path_factory):
-    """A real redis-server to compare COMMAND INFO with (stopped by PID afterwards)."""
-    d = tmp_path_factory.mktemp("reference-redis")
-    port = free_port()
-    log = open(d / "redis.log", "wb")
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                             "--save", "", "--appendonly", "no", "--dir", str(d)],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=d,
-                            start_new_session=True)
-    deadline = time.time() + 10
-    while True:
-        try:
-            with RawConnection("127.0.0.1", port, timeout=1) as c:
-                if c.command("PING") == "PONG":
-                    break
-        except OSError:
-            pass
-        assert proc.poll() is None and time.time() < deadline, "reference did not start"
-        time.sleep(0.05)
-    yield port
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
-
-
 def _norm(v):
     """Decodes bytes so status strings and bulk strings compare as text."""
     if isinstance(v, bytes):
@@ -1320,7 +1289,7 @@ def test_command_info_matches_redis(server, reference_redis):
     names = _tessera_names(server)
     assert len(names) > 50
     ours = _command_infos(server.port, names)
-    theirs = _command_infos(reference_redis, names)
+    theirs = _command_infos(reference_redis.port, names)
     problems = []
     for n in names:
         a, b = ours[n], theirs[n]
@@ -1354,7 +1323,7 @@ def test_command_info_matches_redis(server, reference_redis):
 def test_command_info_tips_match_redis(server, reference_redis):
     names = _tessera_names(server)
     ours = _command_infos(server.port, names)
-    theirs = _command_infos(reference_redis, names)
+    theirs = _command_infos(reference_redis.port, names)
     problems = []
     for n in names:
         a, b = ours[n], theirs[n]
@@ -1382,7 +1351,7 @@ def test_command_docs_groups_match_redis(server, reference_redis):
     compared; every command has docs and the command group is the same as in Redis."""
     names = _tessera_names(server)
     problems = []
-    with server.raw() as a, RawConnection("127.0.0.1", reference_redis) as b:
+    with server.raw() as a, RawConnection("127.0.0.1", reference_redis.port) as b:
         a.command("HELLO", "3")
         b.command("HELLO", "3")
         for n in names:

@@ -40,14 +40,10 @@ Mismatches this test found and Tessera fixed (kept here as regression notes):
 import collections
 import os
 import random
-import signal
-import socket
-import subprocess
 import time
 
 import pytest
 
-from conftest import free_port
 from resp import ErrorReply, RawConnection
 
 SEEDS = [int(s) for s in
@@ -697,57 +693,6 @@ def run_seed(pair, seed, count, on_mismatch):
 
 # --------------------------------------------------------------------------------------------
 # Fixtures and the test.
-
-
-class RedisProcess:
-    """A real redis-server on a free loopback port, stopped by its PID."""
-
-    def __init__(self, workdir):
-        self.port = free_port()
-        self.log_path = workdir / f"redis-{self.port}.log"
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--enable-debug-command", "yes", "--dir", str(workdir)],
-            stdout=self.log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
-        deadline = time.time() + 30
-        while True:
-            if self.proc.poll() is not None:
-                self.log.close()
-                raise RuntimeError(f"redis-server exited with {self.proc.returncode}:\n"
-                                   f"{self.log_path.read_text(errors='replace')}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(64).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
-            if time.time() > deadline:
-                self.stop()
-                raise RuntimeError("redis-server did not answer PING within 30 s:\n"
-                                   f"{self.log_path.read_text(errors='replace')}")
-            time.sleep(0.02)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        if not self.log.closed:
-            self.log.close()
-
-
-@pytest.fixture
-def reference_redis(tmp_path):
-    workdir = tmp_path / "reference-redis"
-    workdir.mkdir()
-    server = RedisProcess(workdir)
-    yield server
-    server.stop()
 
 
 @pytest.fixture

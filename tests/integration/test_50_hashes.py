@@ -3,16 +3,10 @@ HKEYS/HVALS/HGETALL (RESP2 and RESP3), HINCRBY/HINCRBYFLOAT, HRANDFIELD, HSCAN, 
 encodings and their thresholds, exact round trips of integer-looking and binary data, keyspace
 commands on hash keys, and DEBUG DIGEST equality with a real redis-server."""
 import collections
-import os
-import signal
-import socket
-import subprocess
 import time
 
 import pytest
-import redis
 
-from conftest import free_port
 from resp import ErrorReply
 from helpers import command_error as err
 
@@ -1037,45 +1031,6 @@ def test_scan_type_hash_and_flushall(r):
 
 
 # ---------------------------------------------------------------- DEBUG DIGEST vs Redis
-
-
-@pytest.fixture
-def reference(tmp_path):
-    """A real redis-server on a free loopback port, stopped by PID afterwards."""
-    port = free_port()
-    workdir = tmp_path / "reference"
-    workdir.mkdir()
-    log = open(workdir / "redis.log", "wb")
-    proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--enable-debug-command", "yes", "--dir", str(workdir)],
-        stdout=log, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
-    try:
-        deadline = time.time() + 10
-        while True:
-            assert proc.poll() is None, "reference redis-server exited"
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            assert time.time() < deadline, "reference redis-server did not start"
-            time.sleep(0.02)
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=10,
-                             decode_responses=False, single_connection_client=True)
-        yield client
-        client.close()
-    finally:
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
-        log.close()
 
 
 def load_hashes(c):

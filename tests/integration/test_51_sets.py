@@ -4,16 +4,11 @@ their *STORE forms, SINTERCARD, SSCAN, WRONGTYPE, the intset/listpack/hashtable 
 their thresholds, exact round trips of integer-looking and binary members, keyspace commands on
 set keys, and DEBUG DIGEST equality with a real redis-server."""
 import collections
-import os
-import signal
-import socket
-import subprocess
 import time
 
 import pytest
 import redis
 
-from conftest import free_port
 from helpers import command_error as err, error_text, wait_until
 
 SYNTAX = "syntax error"
@@ -1320,47 +1315,6 @@ def test_redis_cli(server, r):
 # ---------------------------------------------------------------- DEBUG DIGEST vs Redis
 
 
-@pytest.fixture
-def redis_ref(tmp_path):
-    """A real redis-server next to the tested one; stopped by its PID afterwards."""
-    port = free_port()
-    workdir = tmp_path / "redis-ref"
-    workdir.mkdir()
-    logf = open(workdir / "log.txt", "wb")
-    proc = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--enable-debug-command", "yes", "--dir", str(workdir)],
-        stdout=logf, stderr=subprocess.STDOUT, cwd=workdir, start_new_session=True)
-    client = None
-    try:
-        deadline = time.time() + 15
-        while True:
-            assert proc.poll() is None, "the reference redis-server exited"
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as sock:
-                    sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            assert time.time() < deadline, "the reference redis-server did not start"
-            time.sleep(0.02)
-        client = redis.Redis(host="127.0.0.1", port=port, decode_responses=False,
-                             socket_timeout=10, single_connection_client=True)
-        yield client
-    finally:
-        if client is not None:
-            client.close()
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(proc.pid, signal.SIGKILL)
-                proc.wait()
-        logf.close()
-
-
 LONG = "L" * 80
 
 
@@ -1389,9 +1343,9 @@ def fill_sets(c):
             b"inter", b"diff", b"missing"]
 
 
-def test_debug_digest_of_sets_matches_redis(server, redis_ref):
+def test_debug_digest_of_sets_matches_redis(server, reference):
     tess = server.client(decode_responses=False, single_connection_client=True)
-    ref = redis_ref
+    ref = reference
     try:
         keys = fill_sets(tess)
         fill_sets(ref)
@@ -1430,10 +1384,10 @@ def test_debug_digest_of_sets_matches_redis(server, redis_ref):
         tess.close()
 
 
-def test_debug_digest_independent_of_encoding(server, redis_ref):
+def test_debug_digest_independent_of_encoding(server, reference):
     tess = server.client(decode_responses=False, single_connection_client=True)
     try:
-        for c in (tess, redis_ref):
+        for c in (tess, reference):
             # The same integers as an intset and as a hashtable.
             c.sadd("ints_a", 3, 1, 2, -7)
             c.sadd("ints_b", -7, 2, 1, 3, LONG)
@@ -1451,9 +1405,9 @@ def test_debug_digest_independent_of_encoding(server, redis_ref):
             assert sa == sb != ZERO_DIGEST
             assert a != sa
         assert tess.execute_command("DEBUG", "DIGEST-VALUE", "ints_a", "str_a") == \
-            redis_ref.execute_command("DEBUG", "DIGEST-VALUE", "ints_a", "str_a")
+            reference.execute_command("DEBUG", "DIGEST-VALUE", "ints_a", "str_a")
         assert tess.execute_command("DEBUG", "DIGEST") == \
-            redis_ref.execute_command("DEBUG", "DIGEST")
+            reference.execute_command("DEBUG", "DIGEST")
     finally:
         tess.close()
 
