@@ -117,7 +117,10 @@ void ReplyBuilder::Double(double d) {
   } else {
     n = snprintf(buf, sizeof(buf), "%.17g", d);
   }
-  std::string_view s(buf, static_cast<size_t>(n));
+  DoubleText(std::string_view(buf, static_cast<size_t>(n)));
+}
+
+void ReplyBuilder::DoubleText(std::string_view s) {
   if (resp3_) {
     Raw(",");
     Raw(s);

@@ -43,6 +43,8 @@ class ReplyBuilder {
   void PushHeader(size_t n);  // RESP2 gets an array
   void AttributeHeader(size_t n);
   void Double(double d);      // RESP2: bulk string "%.17g"; RESP3: ','
+  // A double already formatted (e.g. Redis's "human" long double form); RESP3: ','.
+  void DoubleText(std::string_view text);
   void Bool(bool b);          // RESP2: integer 0/1
   void BigNumber(std::string_view digits);  // RESP2: bulk string
   void Verbatim(std::string_view text, std::string_view format = "txt");  // RESP2: bulk

@@ -17,5 +17,6 @@ void RegisterZsetCommands(CommandTable& t);
 void RegisterListCommands(CommandTable& t);
 void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
+void RegisterGeoCommands(CommandTable& t);
 
 }  // namespace tessera

@@ -15,6 +15,7 @@
 #include "common/glob.h"
 #include "server/commands/families.h"
 #include "server/commands/helpers.h"
+#include "server/commands/zset_ops.h"
 #include "server/core/context.h"
 #include "server/ds/listpack.h"
 #include "server/keyspace/set_value.h"
@@ -93,10 +94,7 @@ bool ParseLexRange(std::string_view min, std::string_view max, LexRange* r) {
   return ParseLexEnd(min, true, r) && ParseLexEnd(max, false, r);
 }
 
-struct Pair {
-  std::string member;
-  double score;
-};
+using Pair = zsetcmd::Pair;
 
 // [member, score, ...] in RESP2 and [[member, score], ...] in RESP3 (or always nested when
 // `always_nested`, as ZMPOP replies).
@@ -1075,6 +1073,14 @@ void ZScan(CommandContext& ctx) {
 constexpr uint32_t kRO = kKsRO | kKsAccess;
 
 }  // namespace
+
+namespace zsetcmd {
+size_t Store(CommandContext& ctx, std::string_view dst, const std::vector<Pair>& pairs,
+             std::string_view event) {
+  return StorePairs(ctx, dst, pairs, event);
+}
+void Add(CommandContext& ctx) { ZAdd(ctx); }
+}  // namespace zsetcmd
 
 void RegisterZsetCommands(CommandTable& t) {
   const uint64_t Z = kAclSortedSet;

@@ -79,6 +79,7 @@ void Server::RegisterCommands() {
   RegisterListCommands(commands_);
   RegisterBitmapCommands(commands_);
   RegisterHyperLogLogCommands(commands_);
+  RegisterGeoCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {
