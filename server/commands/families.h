@@ -18,5 +18,6 @@ void RegisterListCommands(CommandTable& t);
 void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterGeoCommands(CommandTable& t);
+void RegisterSortCommands(CommandTable& t);
 
 }  // namespace tessera

@@ -12,6 +12,7 @@
 
 #include "server/commands/families.h"
 #include "server/commands/helpers.h"
+#include "server/commands/pqsort.h"
 #include "server/commands/zset_ops.h"
 #include "server/core/context.h"
 #include "server/keyspace/zset_value.h"
@@ -674,14 +675,17 @@ void SearchGeneric(CommandContext& ctx, size_t src_idx, int flags) {
                         ? points.size()
                         : static_cast<size_t>(count);
   if (sort != Sort::kNone) {
-    auto cmp = [sort](const Point& a, const Point& b) {
-      return sort == Sort::kAsc ? a.dist < b.dist : a.dist > b.dist;
+    auto cmp = [sort](const Point& a, const Point& b) -> int {
+      int c = a.dist > b.dist ? 1 : (a.dist == b.dist ? 0 : -1);
+      return sort == Sort::kAsc ? c : -c;
     };
+    // As Redis: glibc's qsort (a stable merge sort) for everything, its partial quicksort
+    // when COUNT cuts the result, so equal distances come out in the same order.
     if (returned == points.size()) {
-      std::stable_sort(points.begin(), points.end(), cmp);
+      std::stable_sort(points.begin(), points.end(),
+                       [&](const Point& a, const Point& b) { return cmp(a, b) < 0; });
     } else {
-      std::partial_sort(points.begin(), points.begin() + static_cast<long>(returned),
-                        points.end(), cmp);
+      PartialQsort(points, 0, returned - 1, cmp);
     }
   }
   if (store.empty()) {

@@ -44,6 +44,10 @@ void ReplyKeySpec(resp::ReplyBuilder& r, const KeySpec& k) {
     r.MapHeader(1);
     r.Bulk("index");
     r.Integer(k.index);
+  } else if (k.begin == KeySpec::Begin::kUnknown) {
+    r.Bulk("unknown");
+    r.Bulk("spec");
+    r.MapHeader(0);
   } else {
     r.Bulk("keyword");
     r.Bulk("spec");
@@ -56,7 +60,11 @@ void ReplyKeySpec(resp::ReplyBuilder& r, const KeySpec& k) {
   r.Bulk("find_keys");
   r.MapHeader(2);
   r.Bulk("type");
-  if (k.find == KeySpec::Find::kRange) {
+  if (k.find == KeySpec::Find::kUnknown) {
+    r.Bulk("unknown");
+    r.Bulk("spec");
+    r.MapHeader(0);
+  } else if (k.find == KeySpec::Find::kRange) {
     r.Bulk("range");
     r.Bulk("spec");
     r.MapHeader(3);

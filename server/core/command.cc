@@ -138,9 +138,14 @@ const Command* CommandTable::Lookup(std::span<const std::string_view> argv,
 bool CommandTable::GetKeys(const Command& cmd, std::span<const std::string_view> argv,
                            std::vector<KeyRef>* out) {
   out->clear();
+  if (cmd.spec.get_keys != nullptr) {
+    cmd.spec.get_keys(argv, out);
+    return true;
+  }
   int argc = static_cast<int>(argv.size());
   for (const KeySpec& spec : cmd.spec.keys) {
     if (spec.flags & kKsNotKey) continue;
+    if (spec.begin == KeySpec::Begin::kUnknown || spec.find == KeySpec::Find::kUnknown) continue;
     int first = 0;
     if (spec.begin == KeySpec::Begin::kIndex) {
       first = spec.index;

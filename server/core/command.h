@@ -95,8 +95,9 @@ struct KeyRef {
 // Where a command's keys are (Redis 7 key specifications): a begin-search step (an index or a
 // keyword) then a find-keys step (a range or a count argument).
 struct KeySpec {
-  enum class Begin : uint8_t { kIndex, kKeyword };
-  enum class Find : uint8_t { kRange, kKeynum };
+  // kUnknown: the keys cannot be found from the spec (the command's get_keys finds them).
+  enum class Begin : uint8_t { kIndex, kKeyword, kUnknown };
+  enum class Find : uint8_t { kRange, kKeynum, kUnknown };
   uint32_t flags = 0;
   Begin begin = Begin::kIndex;
   int index = 0;                 // kIndex: argv position
@@ -127,6 +128,14 @@ struct KeySpec {
     k.keynumidx = keynumidx;
     k.firstkey = firstkey;
     k.keystep = keystep;
+    return k;
+  }
+  static KeySpec Unknown(uint32_t flags, std::string_view notes) {
+    KeySpec k;
+    k.flags = flags;
+    k.begin = Begin::kUnknown;
+    k.find = Find::kUnknown;
+    k.notes = notes;
     return k;
   }
   static KeySpec Keyword(std::string_view kw, int startfrom, int lastkey, int keystep,
@@ -169,6 +178,9 @@ struct CommandSpec {
   // with GET reads the key, without it only overwrites).
   void (*resolve_key_flags)(std::span<const std::string_view> argv,
                             std::vector<KeyRef>* keys) = nullptr;
+  // For commands whose key specs cannot find every key (SORT's STORE): finds the keys of a
+  // call instead of the specs.
+  void (*get_keys)(std::span<const std::string_view> argv, std::vector<KeyRef>* keys) = nullptr;
 };
 
 // A documented argument, parsed from CommandDoc::args.

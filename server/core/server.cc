@@ -80,6 +80,7 @@ void Server::RegisterCommands() {
   RegisterBitmapCommands(commands_);
   RegisterHyperLogLogCommands(commands_);
   RegisterGeoCommands(commands_);
+  RegisterSortCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {
