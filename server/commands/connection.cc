@@ -420,6 +420,12 @@ void ClientNoEvict(CommandContext& ctx) {
 }
 
 void ClientUnblock(CommandContext& ctx) {
+  if (ctx.argc() > 4) {
+    ctx.reply.Error(fmt::format(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+        ctx.argv[1]));
+    return;
+  }
   auto id = ParseInt64(ctx.argv[2]);
   if (!id) {
     ctx.reply.Error(err::kNotInteger);
@@ -440,10 +446,12 @@ void ClientUnblock(CommandContext& ctx) {
     ctx.reply.Integer(0);
     return;
   }
+  // Redis 7.0 counts the blocked command as failed either way.
   if (error) {
-    ctx.server.UnblockClient(*target, false, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    ctx.server.UnblockClient(*target, false, "UNBLOCKED client unblocked via CLIENT UNBLOCK",
+                             true);
   } else {
-    ctx.server.UnblockClient(*target, true);
+    ctx.server.UnblockClient(*target, true, {}, true);
   }
   ctx.reply.Integer(1);
 }

@@ -10,6 +10,7 @@
 #include "server/commands/families.h"
 #include "server/commands/helpers.h"
 #include "server/core/context.h"
+#include "server/ds/quicklist.h"
 #include "server/keyspace/digest.h"
 
 namespace tessera {
@@ -137,6 +138,8 @@ void DebugHelp(CommandContext& ctx) {
       "PROTOCOL <type>",
       "    Reply with a sample of a RESP type: string|integer|double|bignum|null|array|set|",
       "    map|attrib|push|verbatim|true|false.",
+      "QUICKLIST-PACKED-THRESHOLD <size>",
+      "    Elements of at least <size> bytes get a list node of their own (0: 1gb).",
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Turn the active expiry cycle off or on (expired keys are still removed on access).",
       "SLEEP <seconds>",
@@ -172,6 +175,13 @@ void Debug(CommandContext& ctx) {
     }
   } else if (is("protocol") && argc == 3) {
     DebugProtocol(ctx);
+  } else if (is("quicklist-packed-threshold") && argc == 3) {
+    auto bytes = ParseMemory(ctx.argv[2]);
+    if (!bytes || !ds::Quicklist::SetPackedThreshold(static_cast<uint64_t>(*bytes))) {
+      ctx.reply.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+      return;
+    }
+    ctx.reply.Ok();
   } else if (is("log") && argc == 3) {
     LogWarning("DEBUG LOG: {}", ctx.argv[2]);
     ctx.reply.Ok();

@@ -95,24 +95,32 @@ bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadl
     ctx.reply.Error(err::kTimeoutNotFloat);
     return false;
   }
-  long double ms = *v * 1000.0L;
-  if (ms > static_cast<long double>(INT64_MAX)) {
-    ctx.reply.Error("ERR timeout is out of range");
-    return false;
-  }
-  int64_t t = static_cast<int64_t>(std::ceil(ms));
-  if (t < 0) {
+  // As Redis 7.0: ceil(seconds * 1000) as an integer; a value that does not fit (inf,
+  // 1e16 ...) comes out negative there, hence "timeout is negative".
+  long double ms = std::ceil(*v * 1000.0L);
+  if (!(ms < 9223372036854775808.0L) || ms <= -9223372036854775808.0L) {
     ctx.reply.Error(err::kTimeoutNegative);
     return false;
   }
-  if (t > 0) {
-    if (t > INT64_MAX - ctx.now_ms) {
-      ctx.reply.Error("ERR timeout is out of range");
-      return false;
-    }
-    t += ctx.now_ms;
+  return FinishTimeout(ctx, static_cast<int64_t>(ms), deadline_ms);
+}
+
+bool ParseBlockTimeoutMs(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms) {
+  auto v = ParseInt64(arg);
+  if (!v) {
+    ctx.reply.Error("ERR timeout is not an integer or out of range");
+    return false;
   }
-  *deadline_ms = t;
+  return FinishTimeout(ctx, *v, deadline_ms);
+}
+
+bool FinishTimeout(CommandContext& ctx, int64_t ms, int64_t* deadline_ms) {
+  if (ms < 0) {
+    ctx.reply.Error(err::kTimeoutNegative);
+    return false;
+  }
+  // 0 waits forever; a deadline past the end of time is forever too.
+  *deadline_ms = ms == 0 ? 0 : (ms > INT64_MAX - ctx.now_ms ? INT64_MAX : ms + ctx.now_ms);
   return true;
 }
 

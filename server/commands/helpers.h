@@ -72,6 +72,9 @@ void ReplyScan(CommandContext& ctx, uint64_t cursor, const std::vector<std::stri
 // A blocking command's timeout in seconds (decimals allowed) as Redis reads it: the absolute
 // deadline in ms, 0 for "wait forever". Replies the error and returns false when invalid.
 bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
+// The same for a timeout in milliseconds (XREAD BLOCK).
+bool ParseBlockTimeoutMs(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);
+bool FinishTimeout(CommandContext& ctx, int64_t ms, int64_t* deadline_ms);
 
 enum class TimeUnit { kSeconds, kMilliseconds };
 

@@ -70,8 +70,8 @@ void AppendClients(Server& s, std::string& o) {
   o += fmt::format(
       "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\n"
       "client_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\n"
-      "blocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-      connected, s.config().maxclients, max_in, max_out, blocked);
+      "blocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
+      connected, s.config().maxclients, max_in, max_out, blocked, s.clients_in_timeout_table());
 }
 
 void AppendMemory(Server& s, std::string& o) {

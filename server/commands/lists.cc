@@ -239,11 +239,6 @@ void LPos(CommandContext& ctx) {
         ctx.reply.Error(err::kNotInteger);
         return;
       }
-      if (*v == INT64_MIN) {  // -rank would overflow (Redis 7.2 rejects it the same way)
-        ctx.reply.Error("ERR value is out of range, value must between -9223372036854775807 "
-                        "and 9223372036854775807");
-        return;
-      }
       if (*v == 0) {
         ctx.reply.Error("ERR RANK can't be zero: use 1 to start from the first match, 2 from "
                         "the second ... or use negative to start from the end of the list");
@@ -283,7 +278,11 @@ void LPos(CommandContext& ctx) {
   ds::Quicklist* q = listv::Q(kv);
   std::string_view element = ctx.argv[2];
   bool reverse = rank < 0;
-  int64_t skip = (reverse ? -rank : rank) - 1;  // matches to pass over before reporting
+  // RANK -9223372036854775808: Redis 7.0 negates it into itself, so it starts with the first
+  // match from the tail and never reaches COUNT.
+  bool rank_min = rank == INT64_MIN;
+  int64_t skip = rank_min ? 0 : (reverse ? -rank : rank) - 1;  // matches to pass over first
+  if (rank_min) count = count == -1 ? -1 : 0;
   size_t len = q->size();
   size_t scan = maxlen == 0 ? len : std::min(len, static_cast<size_t>(maxlen));
   size_t want = count <= 0 ? SIZE_MAX : static_cast<size_t>(count);  // COUNT 0: all matches

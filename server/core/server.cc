@@ -210,8 +210,14 @@ void Server::UnregisterBlocked(Client& c) {
   --blocked_count_;
 }
 
-void Server::UnblockClient(Client& c, bool timed_out, std::string_view error) {
+void Server::UnblockClient(Client& c, bool timed_out, std::string_view error,
+                           bool count_failure) {
   if (!c.blocked) return;
+  if (count_failure) {
+    std::vector<std::string_view> views(c.blocked->argv.begin(), c.blocked->argv.end());
+    bool unknown_sub = false;
+    if (const Command* cmd = commands_.Lookup(views, &unknown_sub)) ++cmd->stats.failed;
+  }
   UnregisterBlocked(c);
   c.reply.set_resp3(c.resp == 3);
   c.reply.set_muted(c.Has(kClientReplyOff | kClientCloseAsap));
@@ -254,8 +260,10 @@ void Server::RerunBlocked(Client& c) {
   c.db = &keyspace_->db(c.db_index);
   reprocessing_ = true;
   still_blocked_ = false;
+  uint64_t errors_before = stats_.total_error_replies;
   Call(c, *cmd, views);
   reprocessing_ = false;
+  if (stats_.total_error_replies > errors_before) ++cmd->stats.failed;  // e.g. WRONGTYPE
   if (!still_blocked_) {
     UnregisterBlocked(c);
     QueueWrite(c);

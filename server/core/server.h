@@ -167,7 +167,10 @@ class Server : public KeyspaceEvents {
   void BlockClient(Client& c, std::span<const std::string_view> keys,
                    std::span<const std::string_view> argv, int64_t deadline_ms, int type);
   // Ends the block: with `timed_out` the timeout reply is sent; with `error` that error.
-  void UnblockClient(Client& c, bool timed_out, std::string_view error = {});
+  // count_failure: count the blocked command as failed (CLIENT UNBLOCK does).
+  void UnblockClient(Client& c, bool timed_out, std::string_view error = {},
+                     bool count_failure = false);
+  size_t clients_in_timeout_table() const { return block_deadlines_.size(); }
   // A write touched key in db: clients blocked on it get another try after this command.
   void KeyModified(int db, std::string_view key);
   void SignalAllBlockedKeys(int db);

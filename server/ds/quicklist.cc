@@ -50,8 +50,16 @@ void Quicklist::FreeNode(Node* n) {
   delete n;
 }
 
+bool Quicklist::SetPackedThreshold(uint64_t bytes) {
+  if (bytes > (uint64_t{1} << 32) - (uint64_t{1} << 20)) return false;
+  packed_threshold_ = bytes == 0 ? size_t{1} << 30 : static_cast<size_t>(bytes);
+  return true;
+}
+
 bool Quicklist::AllowInsert(const Node* n, size_t sz) const {
   if (n == nullptr) return false;
+  // Big elements stay alone in their node.
+  if (sz >= packed_threshold_ || (n->count == 1 && n->sz >= packed_threshold_)) return false;
   size_t new_sz = n->sz + sz + kEstimateOverhead;
   size_t count = n->count + 1;
   if (count >= UINT16_MAX) return false;
@@ -158,7 +166,8 @@ Quicklist::Node* Quicklist::Locate(int64_t index, size_t* offset) const {
 
 void Quicklist::InsertInNode(Node* n, size_t offset, std::string_view v) {
   Decompress(n);
-  if (!AllowInsert(n, v.size())) {
+  // An empty node takes any element (one bigger than the node limit then has a node alone).
+  if (n->count > 0 && !AllowInsert(n, v.size())) {
     // Split the node at the insertion point; the element goes at the end of the first part
     // (or a fresh node when inserting at an end).
     Node* fresh = NewNode();

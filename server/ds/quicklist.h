@@ -32,6 +32,12 @@ class Quicklist {
   Quicklist& operator=(const Quicklist&) = delete;
   Quicklist* Clone() const;
 
+  // Elements of at least this many bytes get a node of their own (Redis's "plain" nodes;
+  // DEBUG QUICKLIST-PACKED-THRESHOLD). Returns false for sizes Redis refuses (> 4 GB - 1 MB);
+  // 0 restores the default of 1 GB.
+  static bool SetPackedThreshold(uint64_t bytes);
+  static size_t packed_threshold() { return packed_threshold_; }
+
   size_t size() const { return count_; }
   size_t node_count() const { return len_; }
   void set_options(int fill, int compress_depth);
@@ -76,6 +82,8 @@ class Quicklist {
   // Inserts v at offset (0..count) of node n, splitting it when full.
   void InsertInNode(Node* n, size_t offset, std::string_view v);
   void DeleteInNode(Node* n, size_t offset, size_t k);
+
+  static inline size_t packed_threshold_ = size_t{1} << 30;
 
   Node* head_ = nullptr;
   Node* tail_ = nullptr;

@@ -148,3 +148,32 @@ TEST(Quicklist, NodesAreBoundedAndInteriorCompressed) {
 
 }  // namespace
 }  // namespace tessera::ds
+
+namespace tessera::ds {
+namespace {
+
+// An element larger than a node's size limit sits in a node of its own and must pop from
+// either end (a regression: popping it from the head crashed).
+TEST(QuicklistBigElements, PopFromBothEnds) {
+  for (int fill : {-2, -1, -5, 128}) {
+    for (size_t size : {8177u, 8178u, 9000u, 70000u}) {
+      for (bool front : {true, false}) {
+        Quicklist q(fill, 0);
+        std::string big(size, 'x');
+        q.PushBack(big);
+        q.PushBack("b");
+        std::string out;
+        ASSERT_TRUE(front ? q.PopFront(&out) : q.PopBack(&out));
+        EXPECT_EQ(out, front ? big : "b");
+        ASSERT_TRUE(front ? q.PopFront(&out) : q.PopBack(&out));
+        EXPECT_EQ(out, front ? "b" : big);
+        EXPECT_EQ(q.size(), 0u);
+        std::string why;
+        EXPECT_TRUE(q.Verify(&why)) << why;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tessera::ds
