@@ -98,6 +98,12 @@ size_t AppendInt64(std::string& out, int64_t v) {
   return n;
 }
 
+std::string Uint64ToString(uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, static_cast<size_t>(r.ptr - buf));
+}
+
 std::string Int64ToString(int64_t v) {
   std::string s;
   AppendInt64(s, v);

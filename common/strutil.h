@@ -26,6 +26,7 @@ std::optional<long double> ParseLongDouble(std::string_view s);
 // Appends the decimal form of v to out; returns the number of characters written.
 size_t AppendInt64(std::string& out, int64_t v);
 std::string Int64ToString(int64_t v);
+std::string Uint64ToString(uint64_t v);
 
 // Formats a double the way Redis 7.0 replies with it: "%.17g", with "inf"/"-inf"/"nan".
 std::string FormatDouble(double d);

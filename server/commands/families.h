@@ -19,5 +19,6 @@ void RegisterBitmapCommands(CommandTable& t);
 void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterGeoCommands(CommandTable& t);
 void RegisterSortCommands(CommandTable& t);
+void RegisterStreamCommands(CommandTable& t);
 
 }  // namespace tessera

@@ -68,8 +68,11 @@ class CommandContext {
   void ModifiedIn(int db, std::string_view key) { server.KeyModified(db, key); }
   // Blocks the client on keys until deadline_ms (0: forever); the command runs again when one
   // of them changes and holds `type`. On timeout the client gets a null array.
-  void Block(std::span<const std::string_view> keys, int64_t deadline_ms, ObjType type) {
-    server.BlockClient(client, keys, argv, deadline_ms, static_cast<int>(type));
+  // rerun_argv: the command to run again instead of this one (XREAD with "$" resolved).
+  void Block(std::span<const std::string_view> keys, int64_t deadline_ms, ObjType type,
+             std::span<const std::string_view> rerun_argv = {}) {
+    server.BlockClient(client, keys, rerun_argv.empty() ? argv : rerun_argv, deadline_ms,
+                       static_cast<int>(type));
   }
   // Whether this command may block (not inside MULTI or a script).
   bool CanBlock() const { return !client.Has(kClientMulti); }

@@ -81,6 +81,7 @@ void Server::RegisterCommands() {
   RegisterHyperLogLogCommands(commands_);
   RegisterGeoCommands(commands_);
   RegisterSortCommands(commands_);
+  RegisterStreamCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {

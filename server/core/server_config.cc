@@ -337,6 +337,8 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
               nullptr, "list-max-ziplist-size"));
   reg.Add(Int("list-compress-depth", &c.list_compress_depth, "0", 0, kIntMax));
   reg.Add(Mem("hll-sparse-max-bytes", &c.hll_sparse_max_bytes, "3000", 0, kLongMax));
+  reg.Add(Mem("stream-node-max-bytes", &c.stream_node_max_bytes, "4096", 0, kLongMax));
+  reg.Add(Int("stream-node-max-entries", &c.stream_node_max_entries, "100", 0, kLongMax));
   // Memory
   reg.Add(Enum("maxmemory-policy", &c.maxmemory_policy, "noeviction", kPolicies, 0, ApplyRuntime));
   reg.Add(Int("lfu-log-factor", &c.lfu_log_factor, "10", 0, kIntMax, 0, ApplyRuntime));

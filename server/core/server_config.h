@@ -75,6 +75,8 @@ struct ServerConfig {
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 0;
   int64_t hll_sparse_max_bytes = 3000;
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
   // Memory: the policy chooses LRU or LFU access tracking now; limits and eviction arrive
   // with maxmemory.
   int maxmemory_policy = 7;  // MaxmemoryPolicy

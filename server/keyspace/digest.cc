@@ -6,8 +6,10 @@
 #include <cstdio>
 
 #include "common/hash.h"
+#include "common/strutil.h"
 #include "server/keyspace/hash_value.h"
 #include "server/keyspace/list_value.h"
+#include "server/keyspace/stream.h"
 #include "server/keyspace/keyspace.h"
 #include "server/keyspace/set_value.h"
 #include "server/keyspace/zset_value.h"
@@ -57,6 +59,20 @@ void MixObject(Digest& d, const KeyValue* kv) {
     ds::Quicklist* q = listv::Q(kv);
     q->Visit(0, q->size(), false, [&](std::string_view e) {
       MixDigest(d, e.data(), e.size());
+      return true;
+    });
+  } else if (kv->type() == ObjType::kStream) {
+    // As Redis: "<ms>.<seq>" then each field and value, in order (groups are not included).
+    streamv::S(kv)->Range(StreamID::Min(), StreamID::Max(), false, [&](const StreamEntry& e) {
+      std::string id = Uint64ToString(e.id.ms) + "." + Uint64ToString(e.id.seq);
+      MixDigest(d, id.data(), id.size());
+      char buf[24];
+      for (const auto& [f, v] : e.fields) {
+        std::string_view fs = f.View(buf);
+        MixDigest(d, fs.data(), fs.size());
+        std::string_view vs = v.View(buf);
+        MixDigest(d, vs.data(), vs.size());
+      }
       return true;
     });
   } else if (kv->type() == ObjType::kSet) {

@@ -6,6 +6,7 @@
 #include "common/hash.h"
 #include "server/keyspace/hash_value.h"
 #include "server/keyspace/list_value.h"
+#include "server/keyspace/stream.h"
 #include "server/keyspace/set_value.h"
 #include "server/keyspace/zset_value.h"
 
@@ -27,6 +28,8 @@ size_t FreeEffort(const KeyValue* kv) {
       return zsetv::FreeEffort(kv);
     case ObjType::kList:
       return listv::FreeEffort(kv);
+    case ObjType::kStream:
+      return streamv::FreeEffort(kv);
     default:
       return 1;
   }

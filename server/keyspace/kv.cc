@@ -4,6 +4,7 @@
 
 #include "server/keyspace/hash_value.h"
 #include "server/keyspace/list_value.h"
+#include "server/keyspace/stream.h"
 #include "server/keyspace/set_value.h"
 #include "server/keyspace/zset_value.h"
 
@@ -205,6 +206,9 @@ void FreeValuePayload(ObjType type, Encoding enc, void* ptr) {
     case ObjType::kList:
       listv::FreePayload(ptr);
       return;
+    case ObjType::kStream:
+      streamv::FreePayload(ptr);
+      return;
     default:
       return;
   }
@@ -223,6 +227,8 @@ void* CloneValuePayload(ObjType type, Encoding enc, const void* ptr) {
       return zsetv::ClonePayload(enc, ptr);
     case ObjType::kList:
       return listv::ClonePayload(ptr);
+    case ObjType::kStream:
+      return streamv::ClonePayload(ptr);
     default:
       return nullptr;
   }
@@ -240,6 +246,8 @@ size_t ValuePayloadBytes(ObjType type, Encoding enc, const void* ptr) {
       return zsetv::PayloadBytes(enc, ptr);
     case ObjType::kList:
       return listv::PayloadBytes(ptr);
+    case ObjType::kStream:
+      return streamv::PayloadBytes(ptr);
     default:
       return 0;
   }
