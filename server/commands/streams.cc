@@ -572,9 +572,9 @@ void XReadGeneric(CommandContext& ctx, bool group_read) {
       size_t rest = ctx.argc() - streams_arg;
       if (rest % 2 != 0) {
         ctx.reply.Error(fmt::format(
-            "ERR Unbalanced '{}' list of streams: for each stream key an ID or '{}' must be "
+            "ERR Unbalanced {} list of streams: for each stream key an ID or '{}' must be "
             "specified.",
-            ctx.cmd.fullname, group_read ? '>' : '$'));
+            group_read ? "XREADGROUP" : "XREAD", group_read ? '>' : '$'));
         return;
       }
       nstreams = rest / 2;
