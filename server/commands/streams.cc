@@ -1515,6 +1515,13 @@ void XSetId(CommandContext& ctx) {
 
 }  // namespace
 
+// XREAD/XREADGROUP keys: after STREAMS, the first half of what is left (limit 2).
+static KeySpec StreamsKeys(int startfrom, uint32_t flags) {
+  KeySpec k = KeySpec::Keyword("STREAMS", startfrom, -1, 1, flags);
+  k.limit = 2;
+  return k;
+}
+
 void RegisterStreamCommands(CommandTable& t) {
   const uint64_t S = kAclStream;
   auto doc = [](std::string_view summary, std::string_view since, std::string_view complexity,
@@ -1522,8 +1529,10 @@ void RegisterStreamCommands(CommandTable& t) {
     return CommandDoc{summary, since, "stream", complexity, args};
   };
   constexpr uint32_t kRO = kKsRO | kKsAccess;
+  KeySpec add_key = KeySpec::Range(1, 0, 1, kKsRW | kKsUpdate);
+  add_key.notes = "UPDATE instead of INSERT because of the optional trimming feature";
   t.Add({.name = "xadd", .handler = XAdd, .arity = -5, .flags = kCmdWrite | kCmdDenyOom | kCmdFast,
-         .acl = S, .keys = {KeySpec::Range(1, 0, 1, kKsRW | kKsUpdate)},
+         .acl = S, .keys = {add_key},
          .tips = "nondeterministic_output",
          .doc = doc("Appends a new message to a stream. Creates the key if it doesn't exist.",
                     "5.0.0", "O(1) when adding a new entry, O(N) when trimming where N being the "
@@ -1565,7 +1574,7 @@ void RegisterStreamCommands(CommandTable& t) {
                     "key:key id:string...")});
   t.Add({.name = "xread", .handler = XRead, .arity = -4, .flags = kCmdReadonly | kCmdBlocking,
          .acl = S | kAclBlocking,
-         .keys = {KeySpec::Keyword("STREAMS", 1, -1, 2, kRO)},
+         .keys = {StreamsKeys(1, kRO)},
          .doc = doc("Returns messages from multiple streams with IDs greater than the ones "
                     "requested. Blocks until a message is available otherwise.",
                     "5.0.0", "",
@@ -1573,7 +1582,7 @@ void RegisterStreamCommands(CommandTable& t) {
                     "id:string...")});
   t.Add({.name = "xreadgroup", .handler = XReadGroup, .arity = -7,
          .flags = kCmdWrite | kCmdBlocking, .acl = S | kAclBlocking,
-         .keys = {KeySpec::Keyword("STREAMS", 4, -1, 2, kKsRW | kKsUpdate)},
+         .keys = {StreamsKeys(4, kRO)},
          .doc = doc("Returns new or historical messages from a stream for a consumer in a "
                     "group. Blocks until a message is available otherwise.",
                     "5.0.0", "For each stream mentioned: O(M) with M being the number of "
@@ -1585,9 +1594,10 @@ void RegisterStreamCommands(CommandTable& t) {
                     "milliseconds:integer] [NOACK] STREAMS key:key... id:string...")});
   auto xsub = [&](std::string_view name, CommandHandler h, int arity, uint64_t flags,
                   std::vector<KeySpec> keys, std::string_view summary, std::string_view since,
-                  std::string_view complexity, std::string_view args) {
+                  std::string_view complexity, std::string_view args,
+                  std::string_view tips = "") {
     return CommandSpec{.name = name, .handler = h, .arity = arity, .flags = flags, .acl = S,
-                       .keys = std::move(keys),
+                       .keys = std::move(keys), .tips = tips,
                        .doc = doc(summary, since, complexity, args)};
   };
   t.Add({.name = "xgroup", .arity = -2,
@@ -1647,7 +1657,7 @@ void RegisterStreamCommands(CommandTable& t) {
                     "[IDLE ms:integer] [TIME unix-time-milliseconds:unix-time] [RETRYCOUNT "
                     "count:integer] [FORCE] [JUSTID] [LASTID lastid:string]")});
   t.Add({.name = "xautoclaim", .handler = XAutoClaim, .arity = -6, .flags = kCmdWrite | kCmdFast,
-         .acl = S, .keys = {KeySpec::Range(1, 0, 1, kKsRW | kKsUpdate)},
+         .acl = S, .keys = {KeySpec::Range(1, 0, 1, kKsRW | kKsDelete)},
          .tips = "nondeterministic_output",
          .doc = doc("Changes, or acquires, ownership of messages in a consumer group, as if "
                     "the messages were delivered to as consumer group member.",
@@ -1666,7 +1676,7 @@ void RegisterStreamCommands(CommandTable& t) {
                   "key:key"),
              xsub("consumers", XInfoConsumers, 4, kCmdReadonly, {KeySpec::Range(2, 0, 1, kRO)},
                   "Returns a list of the consumers in a consumer group.", "5.0.0", "O(1)",
-                  "key:key group:string"),
+                  "key:key group:string", "nondeterministic_output"),
              xsub("help", XInfoHelp, 2, kCmdLoading | kCmdStale, {},
                   "Returns helpful text about the different subcommands.", "5.0.0", "O(1)", ""),
          }});

@@ -898,7 +898,7 @@ void ZMPopGeneric(CommandContext& ctx, size_t numkeys_idx, bool blocking) {
     ctx.reply.Error("ERR numkeys should be greater than 0");
     return;
   }
-  if (*numkeys >= static_cast<int64_t>(ctx.argc() - numkeys_idx)) {
+  if (*numkeys >= static_cast<int64_t>(ctx.argc() - numkeys_idx - 1)) {  // no MIN|MAX
     ctx.Syntax();
     return;
   }

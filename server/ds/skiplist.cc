@@ -40,7 +40,9 @@ ZNode* Skiplist::NewNode(int level, double score, std::string_view member) {
     n->levels()[i].forward = nullptr;
     n->levels()[i].span = 0;
   }
-  memcpy(reinterpret_cast<char*>(n->levels() + level), member.data(), member.size());
+  if (!member.empty()) {
+    memcpy(reinterpret_cast<char*>(n->levels() + level), member.data(), member.size());
+  }
   return n;
 }
 

@@ -151,7 +151,7 @@ bool Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
     while (true) {
       if (db.expires_size() == 0) break;
       size_t sampled = 0, ttl_samples = 0;
-      int64_t ttl_sum = 0;
+      long double ttl_sum = 0;  // TTLs near INT64_MAX would overflow an integer sum
       size_t checked_buckets = 0;
       expired.clear();
       while (sampled < kExpireKeysPerLoop && checked_buckets < kExpireKeysPerLoop * 20) {
@@ -160,7 +160,7 @@ bool Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
           if (IsExpired(kv, now_ms)) {
             expired.push_back(kv);
           } else {
-            ttl_sum += kv->expire_ms() - now_ms;
+            ttl_sum += static_cast<long double>(kv->expire_ms() - now_ms);
             ++ttl_samples;
           }
         });
@@ -171,7 +171,7 @@ bool Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us) {
       total_sampled += sampled;
       total_expired += expired.size();
       if (ttl_samples > 0) {
-        int64_t avg = ttl_sum / static_cast<int64_t>(ttl_samples);
+        auto avg = static_cast<int64_t>(ttl_sum / static_cast<long double>(ttl_samples));
         db.avg_ttl_ms = db.avg_ttl_ms == 0 ? avg : (db.avg_ttl_ms / 50) * 49 + avg / 50;
       }
       if ((++iteration & 15) == 0 || sampled == 0) {
