@@ -137,35 +137,27 @@ double Distance(double lon1, double lat1, double lon2, double lat2) {
   return 2.0 * kEarthRadius * std::asin(std::sqrt(a));
 }
 
-void MoveX(HashBits* h, int d) {
+// Steps the coordinate held in the bits of `mask` by d boxes; the bits of the other
+// coordinate (`fill`) are set while adding so the carry ripples across them.
+void MoveAlong(HashBits* h, int d, uint64_t mask, uint64_t fill) {
   if (d == 0) return;
-  uint64_t x = h->bits & 0xaaaaaaaaaaaaaaaaULL;
-  uint64_t y = h->bits & 0x5555555555555555ULL;
-  uint64_t zz = 0x5555555555555555ULL >> (64 - h->step * 2);
+  uint64_t moving = h->bits & mask;
+  uint64_t fixed = h->bits & fill;
+  uint64_t zz = fill >> (64 - h->step * 2);
   if (d > 0) {
-    x = x + (zz + 1);
+    moving += zz + 1;
   } else {
-    x = x | zz;
-    x = x - (zz + 1);
+    moving |= zz;
+    moving -= zz + 1;
   }
-  x &= (0xaaaaaaaaaaaaaaaaULL >> (64 - h->step * 2));
-  h->bits = x | y;
+  moving &= mask >> (64 - h->step * 2);
+  h->bits = moving | fixed;
 }
 
-void MoveY(HashBits* h, int d) {
-  if (d == 0) return;
-  uint64_t x = h->bits & 0xaaaaaaaaaaaaaaaaULL;
-  uint64_t y = h->bits & 0x5555555555555555ULL;
-  uint64_t zz = 0xaaaaaaaaaaaaaaaaULL >> (64 - h->step * 2);
-  if (d > 0) {
-    y = y + (zz + 1);
-  } else {
-    y = y | zz;
-    y = y - (zz + 1);
-  }
-  y &= (0x5555555555555555ULL >> (64 - h->step * 2));
-  h->bits = x | y;
-}
+constexpr uint64_t kLonBits = 0xaaaaaaaaaaaaaaaaULL;  // odd bits
+constexpr uint64_t kLatBits = 0x5555555555555555ULL;  // even bits
+void MoveX(HashBits* h, int d) { MoveAlong(h, d, kLonBits, kLatBits); }
+void MoveY(HashBits* h, int d) { MoveAlong(h, d, kLatBits, kLonBits); }
 
 // The box and its neighbours, in the order Redis searches them.
 enum Box { kCenter, kNorth, kSouth, kEast, kWest, kNorthEast, kNorthWest, kSouthEast, kSouthWest };

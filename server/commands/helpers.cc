@@ -58,6 +58,56 @@ bool ParseScanOptions(CommandContext& ctx, size_t start, bool allow_type, ScanAr
   return true;
 }
 
+bool ParsePositiveCount(CommandContext& ctx, std::string_view arg, int64_t* out) {
+  auto c = ParseInt64(arg);
+  if (!c || *c < 0) {
+    ctx.reply.Error("ERR value is out of range, must be positive");
+    return false;
+  }
+  *out = *c;
+  return true;
+}
+
+bool ParseMPopArgs(CommandContext& ctx, size_t numkeys_idx, std::string_view first_word,
+                   std::string_view second_word, MPopArgs* out) {
+  auto numkeys = ParseInt64(ctx.argv[numkeys_idx]);
+  if (!numkeys || *numkeys <= 0) {
+    ctx.reply.Error("ERR numkeys should be greater than 0");
+    return false;
+  }
+  // The direction word must follow the keys.
+  if (*numkeys >= static_cast<int64_t>(ctx.argc() - numkeys_idx - 1)) {
+    ctx.Syntax();
+    return false;
+  }
+  out->numkeys = static_cast<size_t>(*numkeys);
+  size_t where = numkeys_idx + out->numkeys + 1;
+  if (EqualsIgnoreCase(ctx.argv[where], first_word)) {
+    out->second = false;
+  } else if (EqualsIgnoreCase(ctx.argv[where], second_word)) {
+    out->second = true;
+  } else {
+    ctx.Syntax();
+    return false;
+  }
+  bool has_count = false;
+  for (size_t j = where + 1; j < ctx.argc(); ++j) {
+    if (!has_count && EqualsIgnoreCase(ctx.argv[j], "count") && j + 1 < ctx.argc()) {
+      auto c = ParseInt64(ctx.argv[++j]);
+      if (!c || *c <= 0) {
+        ctx.reply.Error("ERR count should be greater than 0");
+        return false;
+      }
+      out->count = *c;
+      has_count = true;
+    } else {
+      ctx.Syntax();
+      return false;
+    }
+  }
+  return true;
+}
+
 RawString* WritableString(CommandContext& ctx, std::string_view key, KeyValue* kv, size_t len,
                           bool* grew) {
   if (kv == nullptr) {

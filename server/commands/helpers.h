@@ -69,6 +69,21 @@ bool ParseScanOptions(CommandContext& ctx, size_t start, bool allow_type, ScanAr
 // Replies [cursor, [items...]].
 void ReplyScan(CommandContext& ctx, uint64_t cursor, const std::vector<std::string>& items);
 
+// A pop count as Redis's getPositiveLongFromObjectOrReply reads it (LPOP, ZPOPMIN, SPOP): any
+// failure is "value is out of range, must be positive". Replies it and returns false.
+bool ParsePositiveCount(CommandContext& ctx, std::string_view arg, int64_t* out);
+
+// The arguments LMPOP/BLMPOP/ZMPOP/BZMPOP share: numkeys at numkeys_idx, the keys, one of two
+// direction words (*second: the second one matched) and [COUNT count] (default 1). Replies the
+// error (Redis's texts and order) and returns false when invalid.
+struct MPopArgs {
+  size_t numkeys = 0;
+  bool second = false;
+  int64_t count = 1;
+};
+bool ParseMPopArgs(CommandContext& ctx, size_t numkeys_idx, std::string_view first_word,
+                   std::string_view second_word, MPopArgs* out);
+
 // A blocking command's timeout in seconds (decimals allowed) as Redis reads it: the absolute
 // deadline in ms, 0 for "wait forever". Replies the error and returns false when invalid.
 bool ParseBlockTimeout(CommandContext& ctx, std::string_view arg, int64_t* deadline_ms);

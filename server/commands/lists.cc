@@ -133,14 +133,7 @@ void PopGeneric(CommandContext& ctx, End end) {
   }
   bool has_count = ctx.argc() == 3;
   int64_t count = 0;
-  if (has_count) {
-    auto c = ParseInt64(ctx.argv[2]);
-    if (!c || *c < 0) {
-      ctx.reply.Error("ERR value is out of range, must be positive");
-      return;
-    }
-    count = *c;
-  }
+  if (has_count && !ParsePositiveCount(ctx, ctx.argv[2], &count)) return;
   std::string_view key = ctx.argv[1];
   bool wrong;
   KeyValue* kv = LookupList(ctx, key, true, &wrong);
@@ -546,34 +539,11 @@ void BRPop(CommandContext& ctx) { BlockingPop(ctx, End::kTail); }
 
 // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count], and BLMPOP with a timeout first.
 void MPopGeneric(CommandContext& ctx, size_t numkeys_idx, bool blocking) {
-  auto numkeys = ParseInt64(ctx.argv[numkeys_idx]);
-  if (!numkeys || *numkeys <= 0) {
-    ctx.reply.Error("ERR numkeys should be greater than 0");
-    return;
-  }
-  if (*numkeys >= static_cast<int64_t>(ctx.argc() - numkeys_idx - 1)) {  // no LEFT|RIGHT
-    ctx.Syntax();
-    return;
-  }
-  size_t n = static_cast<size_t>(*numkeys);
-  size_t where_idx = numkeys_idx + n + 1;
-  End end;
-  if (!ParseEnd(ctx, ctx.argv[where_idx], &end)) return;
-  int64_t count = -1;
-  for (size_t j = where_idx + 1; j < ctx.argc(); ++j) {
-    if (count == -1 && EqualsIgnoreCase(ctx.argv[j], "count") && j + 1 < ctx.argc()) {
-      auto c = ParseInt64(ctx.argv[++j]);
-      if (!c || *c <= 0) {
-        ctx.reply.Error("ERR count should be greater than 0");
-        return;
-      }
-      count = *c;
-    } else {
-      ctx.Syntax();
-      return;
-    }
-  }
-  if (count == -1) count = 1;
+  MPopArgs args;
+  if (!ParseMPopArgs(ctx, numkeys_idx, "left", "right", &args)) return;
+  size_t n = args.numkeys;
+  End end = args.second ? End::kTail : End::kHead;
+  int64_t count = args.count;
   int64_t deadline = 0;
   if (blocking && !ParseBlockTimeout(ctx, ctx.argv[1], &deadline)) return;
   auto keys = ctx.argv.subspan(numkeys_idx + 1, n);

@@ -208,11 +208,9 @@ void SPop(CommandContext& ctx) {
     return;
   }
   if (ctx.argc() == 3) {
-    auto count = ParseInt64(ctx.argv[2]);
-    if (!count || *count < 0) {
-      ctx.reply.Error("ERR value is out of range, must be positive");
-      return;
-    }
+    int64_t n;
+    if (!ParsePositiveCount(ctx, ctx.argv[2], &n)) return;
+    std::optional<int64_t> count = n;
     KeyValue* kv = LookupSet(ctx, key, true, &wrong);
     if (wrong) return;
     if (kv == nullptr || *count == 0) {

@@ -887,6 +887,37 @@ void XGroupHelp(CommandContext& ctx) {
 
 // ---- XACK / XPENDING / XCLAIM / XAUTOCLAIM ----
 
+// The stream at key and its group, or nullptr after replying WRONGTYPE / NOGROUP.
+StreamGroup* GroupOrError(CommandContext& ctx, std::string_view key, std::string_view group,
+                          Stream** s) {
+  bool wrong;
+  KeyValue* kv = LookupStream(ctx, key, false, &wrong);
+  if (wrong) return nullptr;
+  StreamGroup* g = kv == nullptr ? nullptr : streamv::S(kv)->FindGroup(group);
+  if (g == nullptr) {
+    ctx.reply.Error(
+        fmt::format("NOGROUP No such key '{}' or consumer group '{}'", key, group));
+    return nullptr;
+  }
+  *s = streamv::S(kv);
+  return g;
+}
+
+// The consumer a claim goes to, created when new.
+StreamConsumer* ClaimingConsumer(CommandContext& ctx, StreamGroup* g, std::string_view name,
+                                 std::string_view key) {
+  StreamConsumer* c = LookupConsumer(ctx, g, name);
+  return c != nullptr ? c : CreateConsumer(ctx, g, name, key);
+}
+
+// Moves a pending entry to another consumer's PEL.
+void GiveTo(StreamNack* nack, StreamID id, StreamConsumer* consumer) {
+  if (nack->consumer == consumer) return;
+  if (nack->consumer != nullptr) nack->consumer->pel.erase(id);
+  consumer->pel[id] = nack;
+  nack->consumer = consumer;
+}
+
 void XAck(CommandContext& ctx) {
   bool wrong;
   KeyValue* kv = LookupStream(ctx, ctx.argv[1], false, &wrong);
@@ -957,15 +988,9 @@ void XPending(CommandContext& ctx) {
       has_consumer = true;
     }
   }
-  bool wrong;
-  KeyValue* kv = LookupStream(ctx, ctx.argv[1], false, &wrong);
-  if (wrong) return;
-  StreamGroup* g = kv == nullptr ? nullptr : streamv::S(kv)->FindGroup(ctx.argv[2]);
-  if (g == nullptr) {
-    ctx.reply.Error(fmt::format("NOGROUP No such key '{}' or consumer group '{}'", ctx.argv[1],
-                                ctx.argv[2]));
-    return;
-  }
+  Stream* s;
+  StreamGroup* g = GroupOrError(ctx, ctx.argv[1], ctx.argv[2], &s);
+  if (g == nullptr) return;
   if (summary) {
     ctx.reply.ArrayHeader(4);
     ctx.reply.Integer(static_cast<int64_t>(g->pel.size()));
@@ -1020,16 +1045,9 @@ void XPending(CommandContext& ctx) {
 
 void XClaim(CommandContext& ctx) {
   std::string_view key = ctx.argv[1], group = ctx.argv[2];
-  bool wrong;
-  KeyValue* kv = LookupStream(ctx, key, false, &wrong);
-  if (wrong) return;
-  StreamGroup* g = kv == nullptr ? nullptr : streamv::S(kv)->FindGroup(group);
-  if (g == nullptr) {
-    ctx.reply.Error(
-        fmt::format("NOGROUP No such key '{}' or consumer group '{}'", key, group));
-    return;
-  }
-  Stream* s = streamv::S(kv);
+  Stream* s;
+  StreamGroup* g = GroupOrError(ctx, key, group, &s);
+  if (g == nullptr) return;
   auto minidle = ParseInt64(ctx.argv[4]);
   if (!minidle) {
     ctx.reply.Error("ERR Invalid min-idle-time argument for XCLAIM");
@@ -1110,21 +1128,14 @@ void XClaim(CommandContext& ctx) {
     if (nack->consumer != nullptr && min_idle != 0 && now - nack->delivery_time < min_idle) {
       continue;
     }
-    if (consumer == nullptr) {
-      consumer = LookupConsumer(ctx, g, ctx.argv[3]);
-      if (consumer == nullptr) consumer = CreateConsumer(ctx, g, ctx.argv[3], key);
-    }
-    if (nack->consumer != consumer && nack->consumer != nullptr) nack->consumer->pel.erase(id);
+    if (consumer == nullptr) consumer = ClaimingConsumer(ctx, g, ctx.argv[3], key);
     nack->delivery_time = delivery_time;
     if (retrycount >= 0) {
       nack->delivery_count = static_cast<uint64_t>(retrycount);
     } else if (!justid) {
       ++nack->delivery_count;
     }
-    if (nack->consumer != consumer) {
-      consumer->pel[id] = nack;
-      nack->consumer = consumer;
-    }
+    GiveTo(nack, id, consumer);
     if (justid) {
       ReplyId(ctx, id);
     } else {
@@ -1175,16 +1186,9 @@ void XAutoClaim(CommandContext& ctx) {
       return;
     }
   }
-  bool wrong;
-  KeyValue* kv = LookupStream(ctx, key, false, &wrong);
-  if (wrong) return;
-  StreamGroup* g = kv == nullptr ? nullptr : streamv::S(kv)->FindGroup(group);
-  if (g == nullptr) {
-    ctx.reply.Error(
-        fmt::format("NOGROUP No such key '{}' or consumer group '{}'", key, group));
-    return;
-  }
-  Stream* s = streamv::S(kv);
+  Stream* s;
+  StreamGroup* g = GroupOrError(ctx, key, group, &s);
+  if (g == nullptr) return;
   ctx.PreventPropagation();
   int64_t attempts = count * kAttemptsFactor;
   int64_t now = ctx.now_ms;
@@ -1218,17 +1222,10 @@ void XAutoClaim(CommandContext& ctx) {
       continue;
     }
     if (min_idle != 0 && now - nack->delivery_time < min_idle) continue;
-    if (consumer == nullptr) {
-      consumer = LookupConsumer(ctx, g, ctx.argv[3]);
-      if (consumer == nullptr) consumer = CreateConsumer(ctx, g, ctx.argv[3], key);
-    }
-    if (nack->consumer != consumer && nack->consumer != nullptr) nack->consumer->pel.erase(id);
+    if (consumer == nullptr) consumer = ClaimingConsumer(ctx, g, ctx.argv[3], key);
     nack->delivery_time = now;
     if (!justid) ++nack->delivery_count;
-    if (nack->consumer != consumer) {
-      consumer->pel[id] = nack;
-      nack->consumer = consumer;
-    }
+    GiveTo(nack, id, consumer);
     claimed.push_back(id);
     --count;
     PropagateClaim(ctx, key, group, *g, id, *nack);

@@ -836,14 +836,7 @@ void ZPopGeneric(CommandContext& ctx, bool max) {
     ctx.Syntax();
     return;
   }
-  if (has_count) {
-    auto c = ParseInt64(ctx.argv[2]);
-    if (!c || *c < 0) {
-      ctx.reply.Error("ERR value is out of range, must be positive");
-      return;
-    }
-    count = *c;
-  }
+  if (has_count && !ParsePositiveCount(ctx, ctx.argv[2], &count)) return;
   std::string_view key = ctx.argv[1];
   bool wrong;
   KeyValue* kv = LookupZset(ctx, key, true, &wrong);
@@ -893,43 +886,11 @@ bool PopFirstNonEmpty(CommandContext& ctx, std::span<const std::string_view> key
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count], and BZMPOP with a timeout first.
 void ZMPopGeneric(CommandContext& ctx, size_t numkeys_idx, bool blocking) {
-  auto numkeys = ParseInt64(ctx.argv[numkeys_idx]);
-  if (!numkeys || *numkeys <= 0) {
-    ctx.reply.Error("ERR numkeys should be greater than 0");
-    return;
-  }
-  if (*numkeys >= static_cast<int64_t>(ctx.argc() - numkeys_idx - 1)) {  // no MIN|MAX
-    ctx.Syntax();
-    return;
-  }
-  size_t n = static_cast<size_t>(*numkeys);
-  size_t where = numkeys_idx + n + 1;
-  bool max;
-  if (EqualsIgnoreCase(ctx.argv[where], "min")) {
-    max = false;
-  } else if (EqualsIgnoreCase(ctx.argv[where], "max")) {
-    max = true;
-  } else {
-    ctx.Syntax();
-    return;
-  }
-  int64_t count = 1;
-  bool has_count = false;
-  for (size_t j = where + 1; j < ctx.argc(); ++j) {
-    if (!has_count && EqualsIgnoreCase(ctx.argv[j], "count") && j + 1 < ctx.argc()) {
-      auto c = ParseInt64(ctx.argv[j + 1]);
-      if (!c || *c <= 0) {
-        ctx.reply.Error("ERR count should be greater than 0");
-        return;
-      }
-      count = *c;
-      has_count = true;
-      ++j;
-    } else {
-      ctx.Syntax();
-      return;
-    }
-  }
+  MPopArgs args;
+  if (!ParseMPopArgs(ctx, numkeys_idx, "min", "max", &args)) return;
+  size_t n = args.numkeys;
+  bool max = args.second;
+  int64_t count = args.count;
   int64_t deadline = 0;
   if (blocking && !ParseBlockTimeout(ctx, ctx.argv[1], &deadline)) return;
   auto keys = ctx.argv.subspan(numkeys_idx + 1, n);

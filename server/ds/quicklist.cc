@@ -312,7 +312,10 @@ bool Quicklist::InsertAt(std::string_view pivot, std::string_view v, bool after)
 
 size_t Quicklist::Remove(std::string_view v, int64_t count) {
   size_t removed = 0;
-  size_t limit = count == 0 ? SIZE_MAX : static_cast<size_t>(count < 0 ? -count : count);
+  // |count| computed unsigned: -INT64_MIN does not fit an int64_t.
+  size_t limit = count == 0 ? SIZE_MAX
+                            : (count < 0 ? 0 - static_cast<uint64_t>(count)
+                                         : static_cast<uint64_t>(count));
   char buf[24];
   bool from_tail = count < 0;
   Node* n = from_tail ? tail_ : head_;

@@ -28,3 +28,34 @@ def wait_until(predicate, timeout, interval=0.02):
             return True
         time.sleep(interval)
     return predicate()
+
+
+ZERO_DIGEST = b"0" * 40
+
+
+def assert_same_digests(tess, ref, keys):
+    """DEBUG DIGEST-VALUE of keys (the last one missing) and DEBUG DIGEST of the whole dataset
+    agree between Tessera and the reference server (bytes clients). Returns the dataset digest."""
+    want = ref.execute_command("DEBUG", "DIGEST-VALUE", *keys)
+    got = tess.execute_command("DEBUG", "DIGEST-VALUE", *keys)
+    assert want[-1] == ZERO_DIGEST
+    assert len(set(want)) == len(keys)
+    assert dict(zip(keys, got)) == dict(zip(keys, want))
+    want_all = ref.execute_command("DEBUG", "DIGEST")
+    assert want_all != ZERO_DIGEST
+    assert tess.execute_command("DEBUG", "DIGEST") == want_all
+    return want_all
+
+
+def same_reply(tess, ref, *args, shape=None):
+    """Runs a command on Tessera and on the reference server; the replies (or error texts),
+    optionally passed through shape(), must be equal. Returns Tessera's."""
+    out = []
+    for c in (tess, ref):
+        try:
+            reply = c.execute_command(*args)
+        except redis.ResponseError as e:
+            reply = ("error", str(e))
+        out.append(shape(reply) if shape is not None else reply)
+    assert out[0] == out[1], f"{args}:\n tessera {out[0]!r}\n redis   {out[1]!r}"
+    return out[0]

@@ -7,9 +7,8 @@ random tests run every command on Tessera and on a reference redis-server side b
 import random
 
 import pytest
-import redis
 
-from helpers import command_error as err
+from helpers import command_error as err, same_reply
 
 
 RAW_REPLIES = ("GEOSEARCH", "GEORADIUS", "GEORADIUSBYMEMBER", "GEORADIUS_RO",
@@ -18,16 +17,10 @@ RAW_REPLIES = ("GEOSEARCH", "GEORADIUS", "GEORADIUSBYMEMBER", "GEORADIUS_RO",
 
 def both(tess, ref, *args):
     """Runs a command on both servers; replies (or error texts) must be equal."""
-    out = []
     for c in (tess, ref):
         for name in RAW_REPLIES:  # compare the replies as sent, not as redis-py parses them
             c.set_response_callback(name, lambda reply, **options: reply)
-        try:
-            out.append(c.execute_command(*args))
-        except redis.ResponseError as e:
-            out.append(("error", str(e)))
-    assert out[0] == out[1], f"{args}:\n tessera {out[0]!r}\n redis   {out[1]!r}"
-    return out[0]
+    return same_reply(tess, ref, *args)
 
 
 def test_documented_examples(r):

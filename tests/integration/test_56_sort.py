@@ -4,20 +4,12 @@ the order of ties (Redis's partial quicksort is replicated)."""
 import random
 
 import pytest
-import redis
 
-from helpers import command_error as err
+from helpers import command_error as err, same_reply
 
 
 def both(tess, ref, *args):
-    out = []
-    for c in (tess, ref):
-        try:
-            out.append(c.execute_command(*args))
-        except redis.ResponseError as e:
-            out.append(("error", str(e)))
-    assert out[0] == out[1], f"{args}:\n tessera {out[0]!r}\n redis   {out[1]!r}"
-    return out[0]
+    return same_reply(tess, ref, *args)
 
 
 def test_numeric_and_alpha(r):

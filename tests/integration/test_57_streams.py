@@ -10,9 +10,8 @@ import threading
 import time
 
 import pytest
-import redis
 
-from helpers import command_error as err, wait_until
+from helpers import command_error as err, same_reply, wait_until
 
 RAW = ("XADD", "XRANGE", "XREVRANGE", "XREAD", "XREADGROUP", "XPENDING", "XCLAIM",
        "XAUTOCLAIM", "XINFO STREAM", "XINFO GROUPS", "XINFO CONSUMERS", "XTRIM", "XSETID",
@@ -25,19 +24,8 @@ def raw_replies(client):
     return client
 
 
-def run(client, args):
-    try:
-        return client.execute_command(*args)
-    except redis.ResponseError as e:
-        return ("error", str(e))
-
-
 def both(tess, ref, *args, shape=None):
-    a, b = run(tess, args), run(ref, args)
-    if shape is not None:
-        a, b = shape(a), shape(b)
-    assert a == b, f"{args}:\n tessera {a!r}\n redis   {b!r}"
-    return a
+    return same_reply(tess, ref, *args, shape=shape)
 
 
 def without_idle(reply):
