@@ -283,6 +283,16 @@ class Dict {
     return e;
   }
 
+  // Redis's dictGetFairRandomKey: RandomEntry favours entries in short chains; picking among
+  // a sample of up to 15 neighbouring entries evens that out (HRANDFIELD, SRANDMEMBER,
+  // RANDOMKEY rely on it).
+  Entry* FairRandomEntry(Rng& rng) {
+    Entry* sample[15];
+    size_t n = SampleEntries(sample, 15, rng);
+    if (n == 0) return RandomEntry(rng);
+    return sample[rng.Below(n)];
+  }
+
   // Samples up to `count` entries from consecutive buckets starting at a random one (Redis's
   // dictGetSomeKeys): cheap, not uniform, good enough for eviction and expiry sampling.
   size_t SampleEntries(Entry** out, size_t count, Rng& rng) {

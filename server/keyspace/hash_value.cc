@@ -148,7 +148,7 @@ void RandomPair(const KeyValue* kv, ds::Rng& rng, std::string* field, std::strin
     if (value != nullptr) value->assign(lp::Get(lp::Next(lp, f)).View(buf));
     return;
   }
-  HashEntry* e = Table(kv)->RandomEntry(rng);
+  HashEntry* e = Table(kv)->FairRandomEntry(rng);
   field->assign(e->field());
   if (value != nullptr) value->assign(e->value());
 }

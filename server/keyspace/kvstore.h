@@ -51,7 +51,7 @@ class KvStore {
   // entry in it.
   Entry* RandomEntry(ds::Rng& rng) {
     if (size_ == 0) return nullptr;
-    return tables_[RandomSlot(rng)].RandomEntry(rng);
+    return tables_[RandomSlot(rng)].FairRandomEntry(rng);
   }
   size_t SampleEntries(Entry** out, size_t count, ds::Rng& rng) {
     if (size_ == 0) return 0;

@@ -178,7 +178,7 @@ std::string Random(const KeyValue* kv, ds::Rng& rng) {
       return std::string(lp::Get(p).View(buf));
     }
     default:
-      return std::string(Table(kv)->RandomEntry(rng)->member());
+      return std::string(Table(kv)->FairRandomEntry(rng)->member());
   }
 }
 
