@@ -346,7 +346,7 @@ void BitOp(CommandContext& ctx) {
   }
   KeyValue* kv = KeyValue::NewRaw(dst, r, -1);
   ctx.ks().InitAccess(kv, ctx.now_ms);
-  ctx.db().Add(kv);
+  ctx.AddKey(kv);
   ctx.Modified(dst);
   ctx.Notify(kNotifyString, "set", dst);
   ctx.Dirty();

@@ -17,7 +17,12 @@ void Ping(CommandContext& ctx) {
     ctx.reply.Error(err::WrongArity(ctx.cmd.fullname));
     return;
   }
-  if (ctx.argc() == 2) {
+  if (ctx.client.Has(kClientPubsub) && ctx.client.resp == 2) {
+    // A RESP2 subscriber gets PING's answer in the shape of a message.
+    ctx.reply.ArrayHeader(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.argc() == 2 ? ctx.argv[1] : std::string_view());
+  } else if (ctx.argc() == 2) {
     ctx.reply.Bulk(ctx.argv[1]);
   } else {
     ctx.reply.SimpleString("PONG");
@@ -150,6 +155,14 @@ void Hello(CommandContext& ctx) {
 
 void Reset(CommandContext& ctx) {
   Client& c = ctx.client;
+  if (c.Has(kClientMulti)) ctx.server.DiscardTransaction(c);
+  ctx.server.watches().UnwatchAll(c);
+  c.flags &= ~kClientDirtyCas;
+  if (c.subs) {
+    ctx.server.UnsubscribeAll(c, PubSubKind::kChannel, false);
+    ctx.server.UnsubscribeAll(c, PubSubKind::kPattern, false);
+    ctx.server.UnsubscribeAll(c, PubSubKind::kShard, false);
+  }
   auto& mons = ctx.server.monitors();
   mons.erase(std::remove(mons.begin(), mons.end(), &c), mons.end());
   c.db_index = 0;
@@ -195,12 +208,15 @@ std::string ClientLine(const Client& c, int64_t now_ms) {
   std::string events = c.Has(kClientFake) ? "" : "r";
   if (c.out.pending() > 0) events += "w";
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
-      "multi=-1 qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} "
-      "tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
+      "multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} "
+      "omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.ctime_ms) / 1000,
-      (now_ms - c.last_interaction_ms) / 1000, FlagString(c), c.db_index, qbuf, qbuf_free,
-      c.argv_mem, first, first, obl, oll, omem, tot, events,
+      (now_ms - c.last_interaction_ms) / 1000, FlagString(c), c.db_index,
+      c.subs ? c.subs->channels.size() : 0, c.subs ? c.subs->patterns.size() : 0,
+      c.ShardSubscriptionCount(),
+      c.Has(kClientMulti) ? static_cast<int64_t>(c.multi_queue.size()) : -1, qbuf, qbuf_free,
+      c.argv_mem, c.multi_mem, first, first, obl, oll, omem, tot + c.multi_mem, events,
       c.last_cmd ? c.last_cmd->fullname : "NULL", c.resp);
 }
 

@@ -20,5 +20,7 @@ void RegisterHyperLogLogCommands(CommandTable& t);
 void RegisterGeoCommands(CommandTable& t);
 void RegisterSortCommands(CommandTable& t);
 void RegisterStreamCommands(CommandTable& t);
+void RegisterTransactionCommands(CommandTable& t);
+void RegisterPubSubCommands(CommandTable& t);
 
 }  // namespace tessera

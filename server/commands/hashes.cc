@@ -41,7 +41,7 @@ KeyValue* WriteHash(CommandContext& ctx, std::string_view key) {
   }
   kv = hashv::New(key);
   ctx.ks().InitAccess(kv, ctx.now_ms);
-  ctx.db().Add(kv);
+  ctx.AddKey(kv);
   return kv;
 }
 

@@ -117,7 +117,7 @@ RawString* WritableString(CommandContext& ctx, std::string_view key, KeyValue* k
     r->data[len] = '\0';
     kv = KeyValue::NewRaw(key, r, -1);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
+    ctx.AddKey(kv);
     *grew = true;
     return r;
   }

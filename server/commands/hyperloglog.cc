@@ -53,7 +53,7 @@ RawString* Writable(CommandContext& ctx, std::string_view key, KeyValue* kv) {
 KeyValue* CreateHll(CommandContext& ctx, std::string_view key) {
   KeyValue* kv = KeyValue::NewRaw(key, hll::NewEmpty(), -1);
   ctx.ks().InitAccess(kv, ctx.now_ms);
-  ctx.db().Add(kv);
+  ctx.AddKey(kv);
   return kv;
 }
 

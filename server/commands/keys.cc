@@ -96,7 +96,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   kv = db.Unlink(src);
   KeyValue* moved = KeyValue::Rebuild(kv, dst, kv->expire_ms());
   KeyValue::FreeShell(kv);
-  db.Add(moved);
+  ctx.AddKey(moved);
   ctx.Modified(src);
   ctx.Modified(dst);
   ctx.Notify(kNotifyGeneric, "rename_from", src);
@@ -131,11 +131,11 @@ void Move(CommandContext& ctx) {
     return;
   }
   KeyValue* kv = src.Unlink(key);
-  dst.Add(kv);
+  ctx.AddKey(kv, &dst);
   ctx.Modified(key);
   ctx.ModifiedIn(dbid, key);
   ctx.Notify(kNotifyGeneric, "move_from", key);
-  ctx.Notify(kNotifyGeneric, "move_to", key);
+  ctx.NotifyIn(dbid, kNotifyGeneric, "move_to", key);
   ctx.Dirty();
   ctx.reply.Integer(1);
 }
@@ -177,9 +177,9 @@ void Copy(CommandContext& ctx) {
   }
   KeyValue* copy = KeyValue::Clone(kv, newkey, kv->expire_ms());
   if (copy->encoding() == Encoding::kInt) copy->mark_unshared();  // Redis duplicates the object
-  dst->Add(copy);
+  ctx.AddKey(copy, dst);
   ctx.ModifiedIn(dst->id(), newkey);
-  ctx.Notify(kNotifyGeneric, "copy_to", newkey);
+  ctx.NotifyIn(dst->id(), kNotifyGeneric, "copy_to", newkey);
   ctx.Dirty();
   ctx.reply.Integer(1);
 }
@@ -457,6 +457,8 @@ void SwapDb(CommandContext& ctx) {
   a = static_cast<int>(*va);
   b = static_cast<int>(*vb);
   if (a != b) {
+    ctx.server.watches().TouchDb(ctx.ks().db(a), &ctx.ks().db(b), ctx.now_ms);
+    ctx.server.watches().TouchDb(ctx.ks().db(b), &ctx.ks().db(a), ctx.now_ms);
     ctx.ks().Swap(a, b);
     ctx.Dirty();
     ctx.server.SignalAllBlockedKeys(a);
@@ -491,6 +493,7 @@ void FlushDb(CommandContext& ctx) {
   bool async;
   if (!FlushMode(ctx, &async)) return;
   size_t n = ctx.db().size();
+  ctx.server.watches().TouchDb(ctx.db(), nullptr, ctx.now_ms);
   ctx.ks().Flush(ctx.db(), async);
   ctx.Dirty(n);
   ctx.reply.Ok();
@@ -500,7 +503,10 @@ void FlushAll(CommandContext& ctx) {
   bool async;
   if (!FlushMode(ctx, &async)) return;
   size_t n = 0;
-  for (int i = 0; i < ctx.ks().dbnum(); ++i) n += ctx.ks().db(i).size();
+  for (int i = 0; i < ctx.ks().dbnum(); ++i) {
+    n += ctx.ks().db(i).size();
+    ctx.server.watches().TouchDb(ctx.ks().db(i), nullptr, ctx.now_ms);
+  }
   ctx.ks().FlushAll(async);
   ctx.Dirty(n + 1);
   ctx.reply.Ok();

@@ -47,7 +47,7 @@ KeyValue* LookupList(CommandContext& ctx, std::string_view key, bool write, bool
 KeyValue* CreateList(CommandContext& ctx, std::string_view key) {
   KeyValue* kv = listv::New(key, Limits(ctx));
   ctx.ks().InitAccess(kv, ctx.now_ms);
-  ctx.db().Add(kv);
+  ctx.AddKey(kv);
   return kv;
 }
 

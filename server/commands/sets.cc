@@ -50,7 +50,7 @@ void SAdd(CommandContext& ctx) {
   if (kv == nullptr) {
     kv = setv::New(key, ctx.argv[2], ctx.argc() - 2, limits);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
+    ctx.AddKey(kv);
   }
   int64_t added = 0;
   for (size_t i = 2; i < ctx.argc(); ++i) {
@@ -280,7 +280,7 @@ void SMove(CommandContext& ctx) {
   if (dst == nullptr) {
     dst = setv::New(dst_key, member, 1, limits);
     ctx.ks().InitAccess(dst, ctx.now_ms);
-    ctx.db().Add(dst);
+    ctx.AddKey(dst);
   }
   if (setv::Add(dst, member, limits)) {
     ctx.Dirty();
@@ -365,7 +365,7 @@ void SetOpStore(CommandContext& ctx, SetOp op, std::string_view event) {
     KeyValue* kv = setv::New(dst, result[0], result.size(), limits);
     for (const std::string& m : result) setv::Add(kv, m, limits);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
+    ctx.AddKey(kv);
     ctx.Notify(kNotifySet, event, dst);
   } else if (existed) {
     ctx.Notify(kNotifyGeneric, "del", dst);

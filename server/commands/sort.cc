@@ -268,7 +268,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     KeyValue* list = listv::New(store, ListLimits{c.list_max_listpack_size, c.list_compress_depth});
     for (const std::string& v : out) listv::Q(list)->PushBack(v);
     ctx.ks().InitAccess(list, ctx.now_ms);
-    ctx.db().Add(list);
+    ctx.AddKey(list);
     ctx.Notify(kNotifyList, "sortstore", store);
     ctx.Modified(store);
     ctx.Dirty(out.size());

@@ -263,7 +263,7 @@ void XAdd(CommandContext& ctx) {
     }
     kv = streamv::New(key);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
+    ctx.AddKey(kv);
   }
   Stream* s = streamv::S(kv);
   if (s->last_id == StreamID::Max()) {
@@ -799,7 +799,7 @@ void XGroup(CommandContext& ctx) {
     if (s == nullptr) {
       kv = streamv::New(key);
       ctx.ks().InitAccess(kv, ctx.now_ms);
-      ctx.db().Add(kv);
+      ctx.AddKey(kv);
       s = streamv::S(kv);
       ctx.Modified(key);
     }

@@ -86,7 +86,7 @@ KeyValue* StoreString(CommandContext& ctx, KeyValue* existing, std::string_view 
   if (existing == nullptr) {
     KeyValue* kv = Db::MakeString(key, value, expire_ms);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    db.Add(kv);
+    ctx.AddKey(kv);
     return kv;
   }
   int64_t target = keep_ttl ? existing->expire_ms() : expire_ms;
@@ -326,7 +326,7 @@ void Append(CommandContext& ctx) {
   if (kv == nullptr) {
     kv = Db::MakeString(key, add, -1);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
+    ctx.AddKey(kv);
     total = add.size();
   } else {
     if (kv->type() != ObjType::kString) {
@@ -398,7 +398,7 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
   if (kv == nullptr) {
     kv = KeyValue::NewInt(key, value, -1);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
+    ctx.AddKey(kv);
   } else {
     if (kv->encoding() == Encoding::kRaw) FreeValuePayload(ObjType::kString, Encoding::kRaw, kv->ptr());
     kv->SetIntValue(value);
@@ -467,7 +467,7 @@ void IncrByFloat(CommandContext& ctx) {
     kv = out.size() <= kEmbstrMaxLen ? KeyValue::NewString(key, out, -1)
                                      : KeyValue::NewRaw(key, RawString::New(out), -1);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
+    ctx.AddKey(kv);
   } else {
     if (out.size() <= kEmbstrMaxLen && kv->encoding() != Encoding::kRaw && kv->TrySetEmbstr(out)) {
       // stored in place

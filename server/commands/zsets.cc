@@ -123,7 +123,7 @@ size_t StorePairs(CommandContext& ctx, std::string_view dst, const std::vector<P
     int out;
     for (const Pair& p : pairs) zsetv::Add(kv, p.score, p.member, 0, &out, nullptr, limits);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
+    ctx.AddKey(kv);
     ctx.Notify(kNotifyZset, event, dst);
   } else if (existed) {
     ctx.Notify(kNotifyGeneric, "del", dst);
@@ -195,7 +195,7 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
     }
     kv = zsetv::New(key, elements, maxlen, limits);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
+    ctx.AddKey(kv);
   }
   int64_t added = 0, updated = 0, processed = 0;
   double score = 0;
@@ -246,7 +246,7 @@ void ZIncrBy(CommandContext& ctx) {
   if (kv == nullptr) {
     kv = zsetv::New(key, 1, ctx.argv[3].size(), limits);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.db().Add(kv);
+    ctx.AddKey(kv);
   }
   int out;
   double newscore = 0;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/resp/output_buffer.h"
@@ -37,6 +38,8 @@ enum ClientFlag : uint64_t {
   kClientBlocked = 1ULL << 14,
   kClientMaster = 1ULL << 15,
   kClientReplica = 1ULL << 16,
+  kClientDirtyCas = 1ULL << 17,   // a WATCHed key was touched: EXEC fails
+  kClientDirtyExec = 1ULL << 18,  // a command was rejected while queueing: EXECABORT
 };
 
 // A client's private input buffer: holds a partial command (or input left while the client is
@@ -73,6 +76,28 @@ struct BlockedState {
   int64_t deadline_ms = 0;            // 0: wait forever
   std::vector<std::string> argv;      // the command, re-run when a key becomes ready
   int type = 0;                       // the ObjType a ready key must hold to re-run it
+};
+
+// A command queued between MULTI and EXEC.
+struct QueuedCommand {
+  const Command* cmd = nullptr;
+  std::vector<std::string> argv;
+};
+
+// A key this client WATCHes. `expired`: the key was already logically expired when watched
+// (its deletion by expiry is then no change).
+struct WatchedKey {
+  int db = 0;
+  std::string key;
+  bool expired = false;
+};
+
+// Pub/sub subscriptions (allocated on the first subscription).
+struct Subscriptions {
+  std::unordered_set<std::string> channels;
+  std::unordered_set<std::string> patterns;
+  std::unordered_set<std::string> shard_channels;
+  size_t total() const { return channels.size() + patterns.size() + shard_channels.size(); }
 };
 
 class Client {
@@ -113,6 +138,15 @@ class Client {
   uint64_t net_output_bytes = 0;
 
   std::unique_ptr<BlockedState> blocked;
+
+  // Transactions: the queue between MULTI and EXEC, and the WATCHed keys.
+  std::vector<QueuedCommand> multi_queue;
+  size_t multi_mem = 0;
+  std::vector<WatchedKey> watched;
+
+  std::unique_ptr<Subscriptions> subs;
+  size_t SubscriptionCount() const { return subs ? subs->channels.size() + subs->patterns.size() : 0; }
+  size_t ShardSubscriptionCount() const { return subs ? subs->shard_channels.size() : 0; }
 
   Connection* conn = nullptr;  // null for fake clients
 };

@@ -319,7 +319,7 @@ bool IsToken(const std::string& w) {
 
 DocArg AtomArg(const std::string& word) {
   DocArg a;
-  size_t colon = word.find(':');
+  size_t colon = word.rfind(':');
   if (colon == std::string::npos) {
     a.name = ToLower(word);
     a.type = "pure-token";

@@ -55,7 +55,9 @@ class CommandContext {
   size_t argc() const { return argv.size(); }
 
   KeyValue* LookupRead(std::string_view key, uint32_t flags = kLookupRead) {
-    return server.keyspace().Lookup(*client.db, key, now_ms, flags);
+    KeyValue* kv = server.keyspace().Lookup(*client.db, key, now_ms, flags);
+    if (kv == nullptr && (flags & kLookupWrite) == 0) Notify(kNotifyKeyMiss, "keymiss", key);
+    return kv;
   }
   KeyValue* LookupWrite(std::string_view key) {
     return server.keyspace().Lookup(*client.db, key, now_ms, kLookupWrite);
@@ -74,10 +76,20 @@ class CommandContext {
     server.BlockClient(client, keys, rerun_argv.empty() ? argv : rerun_argv, deadline_ms,
                        static_cast<int>(type));
   }
-  // Whether this command may block (not inside MULTI or a script).
-  bool CanBlock() const { return !client.Has(kClientMulti); }
+  // Links a new key into the current db (or `in`) and emits the "new" event.
+  void AddKey(KeyValue* kv, Db* in = nullptr) {
+    Db& target = in != nullptr ? *in : *client.db;
+    target.Add(kv);
+    server.NotifyKeyspaceEvent(kNotifyNew, "new", kv->key(), target.id());
+  }
+  // Whether this command may block (not inside MULTI, EXEC or a script).
+  bool CanBlock() const { return !client.Has(kClientMulti) && !server.in_exec(); }
+  // Emits a keyspace notification (if notify-keyspace-events enables its class).
   void Notify(uint32_t cls, std::string_view event, std::string_view key) {
-    (void)cls, (void)event, (void)key;  // delivered once pub/sub exists
+    server.NotifyKeyspaceEvent(cls, event, key, client.db_index);
+  }
+  void NotifyIn(int db, uint32_t cls, std::string_view event, std::string_view key) {
+    server.NotifyKeyspaceEvent(cls, event, key, db);
   }
   // Propagates argv rewritten (e.g. relative TTLs made absolute) instead of the call as sent.
   void PropagateAs(std::vector<std::string> args) {

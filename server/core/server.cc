@@ -82,6 +82,8 @@ void Server::RegisterCommands() {
   RegisterGeoCommands(commands_);
   RegisterSortCommands(commands_);
   RegisterStreamCommands(commands_);
+  RegisterTransactionCommands(commands_);
+  RegisterPubSubCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {
@@ -232,6 +234,7 @@ void Server::UnblockClient(Client& c, bool timed_out, std::string_view error,
 }
 
 void Server::KeyModified(int db, std::string_view key) {
+  if (!watches_.empty()) watches_.Touch(db, key, keyspace_->db(db).Find(key) != nullptr);
   if (blocking_keys_.empty()) return;
   auto it = blocking_keys_.find(std::make_pair(db, std::string(key)));
   if (it == blocking_keys_.end()) return;
@@ -324,6 +327,12 @@ void Server::HandleBlockedClients() {
 
 void Server::DestroyClient(Client* c) {
   UnregisterBlocked(*c);
+  watches_.UnwatchAll(*c);
+  if (c->subs) {
+    UnsubscribeAll(*c, PubSubKind::kChannel, false);
+    UnsubscribeAll(*c, PubSubKind::kPattern, false);
+    UnsubscribeAll(*c, PubSubKind::kShard, false);
+  }
   auto drop = [c](std::vector<Client*>& v) { v.erase(std::remove(v.begin(), v.end(), c), v.end()); };
   drop(pending_writes_);
   drop(to_close_);
@@ -433,7 +442,59 @@ size_t Server::ProcessInput(Client& c, const char* data, size_t len) {
 
 void Server::RejectCommand(Client& c, const Command* cmd, std::string_view error) {
   if (cmd != nullptr) ++cmd->stats.rejected;
+  FlagTransaction(c);
   c.reply.Error(error);
+}
+
+namespace {
+
+// What a RESP2 client may run while subscribed.
+bool AllowedWhileSubscribed(const Command& cmd) {
+  static constexpr std::string_view kAllowed[] = {
+      "ping", "subscribe", "ssubscribe", "unsubscribe", "sunsubscribe",
+      "psubscribe", "punsubscribe", "quit", "reset"};
+  for (std::string_view n : kAllowed) {
+    if (cmd.fullname == n) return true;
+  }
+  return false;
+}
+
+// Commands that act on the transaction itself instead of being queued.
+bool RunsInsideMulti(const Command& cmd) {
+  static constexpr std::string_view kDirect[] = {"exec", "discard", "multi", "watch", "quit",
+                                                 "reset"};
+  for (std::string_view n : kDirect) {
+    if (cmd.fullname == n) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool Server::QueueInMulti(Client& c, const Command& cmd, std::span<const std::string_view> argv) {
+  if (RunsInsideMulti(cmd)) return false;
+  QueuedCommand q;
+  q.cmd = &cmd;
+  q.argv.assign(argv.begin(), argv.end());
+  for (const std::string& a : q.argv) c.multi_mem += a.size() + sizeof(std::string);
+  c.multi_queue.push_back(std::move(q));
+  c.reply.set_muted(c.Has(kClientReplyOff | kClientReplySkip | kClientCloseAsap));
+  c.reply.SimpleString("QUEUED");
+  if (c.Has(kClientReplySkip)) c.flags &= ~kClientReplySkip;
+  if (c.Has(kClientReplySkipNext)) {
+    c.flags &= ~kClientReplySkipNext;
+    c.flags |= kClientReplySkip;
+  }
+  c.reply.set_muted(c.Has(kClientReplyOff | kClientCloseAsap));
+  return true;
+}
+
+void Server::DiscardTransaction(Client& c) {
+  c.multi_queue.clear();
+  c.multi_queue.shrink_to_fit();
+  c.multi_mem = 0;
+  c.flags &= ~(kClientMulti | kClientDirtyCas | kClientDirtyExec);
+  watches_.UnwatchAll(c);
 }
 
 bool Server::BlockedByPause(const Command& cmd) const {
@@ -470,16 +531,27 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
     RejectCommand(c, cmd, err::kNoAuth);
     return true;
   }
+  if (c.Has(kClientMulti) && cmd->Is(kCmdNoMulti)) {
+    RejectCommand(c, cmd, "ERR Command not allowed inside a transaction");
+    return true;
+  }
   // ACL permission checks go here (ACL users arrive later; the default user may do anything).
   // Cluster redirection (MOVED/ASK/CROSSSLOT/TRYAGAIN) goes here once cluster mode exists.
   // The maxmemory check (OOM for denyoom commands) goes here with eviction.
   // The read-only-replica and min-replicas checks go here with replication.
+  if (c.resp == 2 && c.Has(kClientPubsub) && !AllowedWhileSubscribed(*cmd)) {
+    RejectCommand(c, cmd,
+                  fmt::format("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
+                              "PING / QUIT / RESET are allowed in this context",
+                              cmd->fullname));
+    return true;
+  }
   if (!c.Has(kClientReplica | kClientMaster | kClientFake) && BlockedByPause(*cmd)) {
     c.flags |= kClientPostponed;
     postponed_.push_back(&c);
     return false;
   }
-  // MULTI queueing goes here with transactions.
+  if (c.Has(kClientMulti) && QueueInMulti(c, *cmd, argv)) return true;
   Call(c, *cmd, argv);
   if (!ready_keys_.empty()) ServeReadyKeys();
   return !c.Has(kClientCloseAsap | kClientCloseAfterReply | kClientPostponed | kClientBlocked);
@@ -643,6 +715,8 @@ void Server::FlushPropagation() {
 }
 
 void Server::OnExpired(Db& db, std::string_view key) {
+  if (!watches_.empty()) watches_.Touch(db.id(), key, false);
+  NotifyKeyspaceEvent(kNotifyExpired, "expired", key, db.id());
   if (propagating()) {
     Propagate(db.id(), {keyspace_->lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});
     if (call_depth_ == 0) FlushPropagation();

@@ -18,8 +18,10 @@
 #include "common/resp/request_parser.h"
 #include "server/core/client.h"
 #include "server/core/command.h"
+#include "server/core/pubsub.h"
 #include "server/core/server_config.h"
 #include "server/core/slowlog.h"
+#include "server/core/watch.h"
 #include "server/keyspace/keyspace.h"
 
 namespace tessera {
@@ -179,6 +181,34 @@ class Server : public KeyspaceEvents {
   // Serves ready keys, times out expired blocks (called after commands and before sleep).
   void HandleBlockedClients();
 
+  // ---- transactions ----
+  WatchTable& watches() { return watches_; }
+  // Leaves MULTI state (EXEC, DISCARD, RESET): drops the queue and the WATCHes.
+  void DiscardTransaction(Client& c);
+  // Marks an open transaction as failed (a command was rejected while queueing).
+  static void FlagTransaction(Client& c) {
+    if (c.Has(kClientMulti)) c.flags |= kClientDirtyExec;
+  }
+  bool in_exec() const { return in_exec_; }
+  void set_in_exec(bool on) { in_exec_ = on; }
+
+  // ---- pub/sub and keyspace notifications ----
+  PubSubRegistry& pubsub() { return pubsub_; }
+  // Delivers message to the subscribers of channel (and of matching patterns unless shard);
+  // returns how many clients received it.
+  size_t Publish(std::string_view channel, std::string_view message, bool shard = false);
+  // Sends the subscribe/unsubscribe confirmation for one channel to c. `name` null: the
+  // "unsubscribed from nothing" reply.
+  static void ReplySubscription(Client& c, std::string_view kind, const std::string* name,
+                                size_t count);
+  // Drops every subscription of c of one kind, confirming each when `notify`.
+  void UnsubscribeAll(Client& c, PubSubKind kind, bool notify);
+  // Publishes a keyspace event if notify-keyspace-events enables its class.
+  void NotifyKeyspaceEvent(uint32_t cls, std::string_view event, std::string_view key, int db) {
+    if ((config_.notify_keyspace_events & cls) != 0) PublishKeyspaceEvent(event, key, db);
+  }
+  uint32_t notify_flags() const { return config_.notify_keyspace_events; }
+
   // ---- pause ----
   void Pause(PauseType type, int64_t until_ms);
   void Unpause();
@@ -216,6 +246,8 @@ class Server : public KeyspaceEvents {
   void ClientsCron(int64_t now_ms);
   bool BlockedByPause(const Command& cmd) const;
   void ResumePostponed();
+  void PublishKeyspaceEvent(std::string_view event, std::string_view key, int db);
+  bool QueueInMulti(Client& c, const Command& cmd, std::span<const std::string_view> argv);
 
   ServerConfig config_;
   config::Registry registry_{this};
@@ -238,6 +270,10 @@ class Server : public KeyspaceEvents {
   std::vector<Client*> to_close_;
   std::vector<Client*> monitors_;
   std::vector<Client*> postponed_;
+
+  PubSubRegistry pubsub_;
+  WatchTable watches_;
+  bool in_exec_ = false;
 
   std::vector<PropagationSink*> sinks_;
   struct PendingOp {

@@ -1,6 +1,7 @@
 #include "server/core/server_config.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "common/strutil.h"
 
@@ -276,7 +277,69 @@ OptionDef Custom(std::string_view name, void* target, std::string_view def,
   return d;
 }
 
+bool SetNotifyEvents(void* target, std::span<const std::string> args, std::string* err) {
+  int64_t flags = args.size() == 1 ? KeyspaceEventsFromString(args[0]) : -1;
+  if (args.size() != 1) {
+    *err = "wrong number of arguments";
+    return false;
+  }
+  if (flags < 0) {
+    *err = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+    return false;
+  }
+  *static_cast<uint32_t*>(target) = static_cast<uint32_t>(flags);
+  return true;
+}
+
+std::string GetNotifyEvents(const void* target) {
+  return KeyspaceEventsToString(*static_cast<const uint32_t*>(target));
+}
+
 }  // namespace
+
+int64_t KeyspaceEventsFromString(std::string_view s) {
+  int64_t flags = 0;
+  for (char ch : s) {
+    switch (ch) {
+      case 'A': flags |= kNotifyAllClasses; break;
+      case 'g': flags |= 1 << 2; break;
+      case '$': flags |= 1 << 3; break;
+      case 'l': flags |= 1 << 4; break;
+      case 's': flags |= 1 << 5; break;
+      case 'h': flags |= 1 << 6; break;
+      case 'z': flags |= 1 << 7; break;
+      case 'x': flags |= 1 << 8; break;
+      case 'e': flags |= 1 << 9; break;
+      case 't': flags |= 1 << 10; break;
+      case 'm': flags |= 1 << 11; break;
+      case 'd': flags |= 1 << 13; break;
+      case 'n': flags |= 1 << 14; break;
+      case 'K': flags |= kNotifyKeyspace; break;
+      case 'E': flags |= kNotifyKeyevent; break;
+      default: return -1;
+    }
+  }
+  return flags;
+}
+
+std::string KeyspaceEventsToString(uint32_t flags) {
+  std::string res;
+  if ((flags & kNotifyAllClasses) == kNotifyAllClasses) {
+    res += 'A';
+  } else {
+    static constexpr std::pair<uint32_t, char> kLetters[] = {
+        {1 << 2, 'g'}, {1 << 3, '$'}, {1 << 4, 'l'}, {1 << 5, 's'}, {1 << 6, 'h'},
+        {1 << 7, 'z'}, {1 << 8, 'x'}, {1 << 9, 'e'}, {1 << 10, 't'}, {1 << 13, 'd'}};
+    for (const auto& [bit, letter] : kLetters) {
+      if (flags & bit) res += letter;
+    }
+  }
+  if (flags & kNotifyKeyspace) res += 'K';
+  if (flags & kNotifyKeyevent) res += 'E';
+  if (flags & (1 << 11)) res += 'm';
+  if (flags & (1 << 14)) res += 'n';
+  return res;
+}
 
 void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   using namespace config;
@@ -351,6 +414,11 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Bool("lazyfree-lazy-server-del", &c.lazyfree_lazy_server_del, "no", 0, ApplyRuntime));
   reg.Add(Bool("lazyfree-lazy-user-del", &c.lazyfree_lazy_user_del, "no"));
   reg.Add(Bool("lazyfree-lazy-user-flush", &c.lazyfree_lazy_user_flush, "no"));
+  // Events, scripting
+  reg.Add(Custom("notify-keyspace-events", &c.notify_keyspace_events, "", SetNotifyEvents,
+                 GetNotifyEvents));
+  reg.Add(Int("busy-reply-threshold", &c.busy_reply_threshold, "5000", 0, kLongMax, 0, nullptr,
+              "lua-time-limit"));
 }
 
 }  // namespace tessera

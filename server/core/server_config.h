@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/config/registry.h"
@@ -90,7 +91,20 @@ struct ServerConfig {
   bool lazyfree_lazy_server_del = false;
   bool lazyfree_lazy_user_del = false;
   bool lazyfree_lazy_user_flush = false;
+  // Events, scripting
+  uint32_t notify_keyspace_events = 0;  // NotifyClass bits plus kNotifyKeyspace/Keyevent
+  int64_t busy_reply_threshold = 5000;  // ms a script runs before others get BUSY
 };
+
+inline constexpr uint32_t kNotifyKeyspace = 1 << 0;  // K
+inline constexpr uint32_t kNotifyKeyevent = 1 << 1;  // E
+// The classes 'A' stands for (g$lshzxetd; not m or n), as Redis's NOTIFY_ALL.
+inline constexpr uint32_t kNotifyAllClasses = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) |
+                                              (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) |
+                                              (1 << 10) | (1 << 13);
+// notify-keyspace-events letters <-> flags; -1 for an unknown letter.
+int64_t KeyspaceEventsFromString(std::string_view s);
+std::string KeyspaceEventsToString(uint32_t flags);
 
 // Registers every directive of `cfg` in `reg`. `apply_ctx` (the Server) is passed to apply
 // hooks that must act on a runtime change (bind, logging, limits ...).

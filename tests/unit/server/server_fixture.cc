@@ -55,6 +55,23 @@ std::string ServerFixture::Pending(Client* c) {
   return ParseOne(raw).ToString();
 }
 
+std::vector<std::string> ServerFixture::PendingAll(Client* c) {
+  std::string raw = TakeOutput(c);
+  std::vector<std::string> out;
+  resp::ValueParser p;
+  size_t off = 0;
+  while (off < raw.size()) {
+    auto r = p.Feed(raw.data() + off, raw.size() - off);
+    if (r != resp::ValueParser::Result::kValue) {
+      out.push_back("UNPARSED (" + raw.substr(off) + ")");
+      break;
+    }
+    off += p.consumed();
+    out.push_back(p.take().ToString());
+  }
+  return out;
+}
+
 std::string ServerFixture::RunVec(const std::vector<std::string>& args) {
   std::vector<std::string_view> argv(args.begin(), args.end());
   server_.ExecuteCommand(*client_, argv);

@@ -38,6 +38,8 @@ class ServerFixture : public ::testing::Test {
   std::string RunOn(Client* c, std::initializer_list<std::string_view> args);
   // What c has been sent since its last command (e.g. a blocked client's late reply).
   std::string Pending(Client* c);
+  // Every reply or message c has been sent since, one rendered value each.
+  std::vector<std::string> PendingAll(Client* c);
   std::string RunVec(const std::vector<std::string>& args);
   resp::Value RunValue(std::initializer_list<std::string_view> args);
   void AdvanceMs(int64_t ms) { server_.clock().AdvanceMs(ms); }
