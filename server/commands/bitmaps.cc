@@ -341,12 +341,17 @@ void BitOp(CommandContext& ctx) {
     out[j] = acc;
   }
   // The result replaces whatever dst held, TTL included (always raw, as Redis's createObject).
-  if (ctx.LookupWrite(dst) != nullptr) {
+  bool existed = ctx.LookupWrite(dst) != nullptr;
+  if (existed) {
     ctx.ks().Delete(ctx.db(), dst, ctx.server.config().lazyfree_lazy_server_del);
   }
   KeyValue* kv = KeyValue::NewRaw(dst, r, -1);
   ctx.ks().InitAccess(kv, ctx.now_ms);
-  ctx.AddKey(kv);
+  if (existed) {
+    ctx.db().Add(kv);  // replaces dst: no "new" event, as Redis's setKey
+  } else {
+    ctx.AddKey(kv);
+  }
   ctx.Modified(dst);
   ctx.Notify(kNotifyString, "set", dst);
   ctx.Dirty();

@@ -181,16 +181,21 @@ void Reset(CommandContext& ctx) {
 // ---- CLIENT ----
 
 std::string FlagString(const Client& c) {
+  // Redis's order of the letters.
   std::string f;
-  if (c.Has(kClientCloseAsap)) f += 'A';
-  if (c.Has(kClientBlocked) || c.Has(kClientPostponed)) f += 'b';
-  if (c.Has(kClientCloseAfterReply)) f += 'c';
+  if (c.Has(kClientMonitor)) {
+    f += 'O';
+  } else if (c.Has(kClientReplica)) {
+    f += 'S';
+  }
   if (c.Has(kClientMaster)) f += 'M';
-  if (c.Has(kClientMonitor)) f += 'O';
   if (c.Has(kClientPubsub)) f += 'P';
-  if (c.Has(kClientReplica)) f += 'S';
-  if (c.Has(kClientUnixSocket)) f += 'U';
   if (c.Has(kClientMulti)) f += 'x';
+  if (c.Has(kClientBlocked) || c.Has(kClientPostponed)) f += 'b';
+  if (c.Has(kClientDirtyCas)) f += 'd';
+  if (c.Has(kClientCloseAfterReply)) f += 'c';
+  if (c.Has(kClientCloseAsap)) f += 'A';
+  if (c.Has(kClientUnixSocket)) f += 'U';
   if (c.Has(kClientNoEvict)) f += 'e';
   if (f.empty()) f = "N";
   return f;

@@ -52,7 +52,7 @@ size_t SerializedStringLength(std::string_view s, bool compression) {
 }
 
 void DebugObject(CommandContext& ctx) {
-  KeyValue* kv = ctx.LookupRead(ctx.argv[2], kLookupNoTouch);
+  KeyValue* kv = ctx.ks().Lookup(ctx.db(), ctx.argv[2], ctx.now_ms, kLookupNoTouch);
   if (kv == nullptr) {
     ctx.reply.Error(err::kNoSuchKey);
     return;
@@ -170,7 +170,7 @@ void Debug(CommandContext& ctx) {
   } else if (is("digest-value") && argc >= 2) {
     ctx.reply.ArrayHeader(argc - 2);
     for (size_t i = 2; i < argc; ++i) {
-      KeyValue* kv = ctx.LookupRead(ctx.argv[i], kLookupNoTouch);
+      KeyValue* kv = ctx.ks().Lookup(ctx.db(), ctx.argv[i], ctx.now_ms, kLookupNoTouch);
       ctx.reply.SimpleString(kv == nullptr ? std::string(40, '0') : DigestHex(ValueDigest(kv)));
     }
   } else if (is("protocol") && argc == 3) {

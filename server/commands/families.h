@@ -22,5 +22,6 @@ void RegisterSortCommands(CommandTable& t);
 void RegisterStreamCommands(CommandTable& t);
 void RegisterTransactionCommands(CommandTable& t);
 void RegisterPubSubCommands(CommandTable& t);
+void RegisterScriptingCommands(CommandTable& t);
 
 }  // namespace tessera

@@ -11,6 +11,7 @@
 #include "common/strutil.h"
 #include "server/core/memory_stats.h"
 #include "server/core/server.h"
+#include "server/scripting/lua_engine.h"
 
 namespace tessera {
 
@@ -93,6 +94,8 @@ void AppendMemory(Server& s, std::string& o) {
   size_t dataset = used - overhead;
   size_t net = used > g_startup ? used - g_startup : 0;
   size_t sysmem = TotalSystemMemory();
+  size_t lua_vm = s.lua().lua_memory();
+  size_t scripts = s.lua().scripts_memory();
   auto ratio = [](size_t a, size_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / b; };
   o += fmt::format(
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
@@ -100,11 +103,11 @@ void AppendMemory(Server& s, std::string& o) {
       "used_memory_peak_perc:{:.2f}%\r\nused_memory_overhead:{}\r\nused_memory_startup:{}\r\n"
       "used_memory_dataset:{}\r\nused_memory_dataset_perc:{:.2f}%\r\nallocator_allocated:{}\r\n"
       "allocator_active:{}\r\nallocator_resident:{}\r\ntotal_system_memory:{}\r\n"
-      "total_system_memory_human:{}\r\nused_memory_lua:0\r\nused_memory_vm_eval:0\r\n"
-      "used_memory_lua_human:0B\r\nused_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\n"
+      "total_system_memory_human:{}\r\nused_memory_lua:{}\r\nused_memory_vm_eval:{}\r\n"
+      "used_memory_lua_human:{}\r\nused_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{}\r\n"
       "number_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\n"
-      "used_memory_vm_total:0\r\nused_memory_vm_total_human:0B\r\nused_memory_functions:0\r\n"
-      "used_memory_scripts:0\r\nused_memory_scripts_human:0B\r\nmaxmemory:0\r\n"
+      "used_memory_vm_total:{}\r\nused_memory_vm_total_human:{}\r\nused_memory_functions:0\r\n"
+      "used_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\nmaxmemory:0\r\n"
       "maxmemory_human:0B\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:{:.2f}\r\n"
       "allocator_frag_bytes:{}\r\nallocator_rss_ratio:{:.2f}\r\nallocator_rss_bytes:{}\r\n"
       "rss_overhead_ratio:{:.2f}\r\nrss_overhead_bytes:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
@@ -114,8 +117,9 @@ void AppendMemory(Server& s, std::string& o) {
       "active_defrag_running:0\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
       used, BytesToHuman(used), rss, BytesToHuman(rss), g_peak, BytesToHuman(g_peak),
       ratio(used, g_peak) * 100, overhead, g_startup, dataset, ratio(dataset, net) * 100,
-      m.allocated, m.active, m.resident, sysmem, BytesToHuman(sysmem),
-      s.registry().GetValue("maxmemory-policy"), ratio(m.active, m.allocated),
+      m.allocated, m.active, m.resident, sysmem, BytesToHuman(sysmem), lua_vm, lua_vm,
+      BytesToHuman(lua_vm), scripts, s.lua().script_count(), lua_vm, BytesToHuman(lua_vm),
+      scripts, BytesToHuman(scripts), s.registry().GetValue("maxmemory-policy"), ratio(m.active, m.allocated),
       static_cast<int64_t>(m.active) - static_cast<int64_t>(m.allocated),
       ratio(m.resident, m.active), static_cast<int64_t>(m.resident) - static_cast<int64_t>(m.active),
       ratio(rss, m.resident), static_cast<int64_t>(rss) - static_cast<int64_t>(m.resident),
@@ -153,8 +157,8 @@ void AppendStats(Server& s, std::string& o) {
       "expired_keys:{}\r\nexpired_stale_perc:{:.2f}\r\nexpired_time_cap_reached_count:{}\r\n"
       "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\n"
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
-      "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:0\r\npubsub_patterns:0\r\n"
-      "pubsubshard_channels:0\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
+      "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
+      "pubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
       "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
       "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
       "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
@@ -168,7 +172,9 @@ void AppendStats(Server& s, std::string& o) {
       static_cast<int64_t>(st.ops_per_sec.Rate()), st.net_input_bytes, st.net_output_bytes,
       st.input_kbps.Rate() / 1024, st.output_kbps.Rate() / 1024, st.rejected_connections,
       ks.expired_keys, ks.expired_stale_perc * 100, ks.expired_time_cap_reached_count,
-      ks.expire_cycle_cpu_us / 1000, ks.hits, ks.misses, st.unexpected_error_replies,
+      ks.expire_cycle_cpu_us / 1000, ks.hits, ks.misses,
+      s.pubsub().channels(PubSubKind::kChannel).size(), s.pubsub().patterns().size(),
+      s.pubsub().channels(PubSubKind::kShard).size(), st.unexpected_error_replies,
       st.total_error_replies, st.total_reads_processed, st.total_writes_processed,
       st.client_qbuf_limit_disconnections, st.client_outbuf_limit_disconnections);
 }

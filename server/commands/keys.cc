@@ -242,7 +242,7 @@ void Scan(CommandContext& ctx) {
 }
 
 void ObjectEncoding(CommandContext& ctx) {
-  KeyValue* kv = ctx.LookupRead(ctx.argv[2], kLookupNoTouch);
+  KeyValue* kv = ctx.ks().Lookup(ctx.db(), ctx.argv[2], ctx.now_ms, kLookupNoTouch);  // no keymiss
   if (kv == nullptr) {
     ctx.reply.Null();
   } else {
@@ -251,7 +251,7 @@ void ObjectEncoding(CommandContext& ctx) {
 }
 
 void ObjectRefcount(CommandContext& ctx) {
-  KeyValue* kv = ctx.LookupRead(ctx.argv[2], kLookupNoTouch);
+  KeyValue* kv = ctx.ks().Lookup(ctx.db(), ctx.argv[2], ctx.now_ms, kLookupNoTouch);  // no keymiss
   if (kv == nullptr) {
     ctx.reply.Null();
     return;
@@ -261,7 +261,7 @@ void ObjectRefcount(CommandContext& ctx) {
 }
 
 void ObjectIdletime(CommandContext& ctx) {
-  KeyValue* kv = ctx.LookupRead(ctx.argv[2], kLookupNoTouch);
+  KeyValue* kv = ctx.ks().Lookup(ctx.db(), ctx.argv[2], ctx.now_ms, kLookupNoTouch);  // no keymiss
   if (kv == nullptr) {
     ctx.reply.Null();
     return;
@@ -274,7 +274,7 @@ void ObjectIdletime(CommandContext& ctx) {
 }
 
 void ObjectFreq(CommandContext& ctx) {
-  KeyValue* kv = ctx.LookupRead(ctx.argv[2], kLookupNoTouch);
+  KeyValue* kv = ctx.ks().Lookup(ctx.db(), ctx.argv[2], ctx.now_ms, kLookupNoTouch);  // no keymiss
   if (kv == nullptr) {
     ctx.reply.Null();
     return;

@@ -46,14 +46,16 @@ void Exec(CommandContext& ctx) {
     s.DiscardTransaction(c);
     return;
   }
-  std::vector<QueuedCommand> queue;
-  queue.swap(c.multi_queue);
   s.watches().UnwatchAll(c);  // nothing can break the transaction now
-  ctx.reply.ArrayHeader(queue.size());
+  // The queue stays in place while it runs (CLIENT LIST inside EXEC shows it, as in Redis);
+  // nothing run from it can queue more.
+  size_t n = c.multi_queue.size();
+  ctx.reply.ArrayHeader(n);
   bool outer = s.in_exec();
   s.set_in_exec(true);
   std::vector<std::string_view> views;
-  for (const QueuedCommand& q : queue) {
+  for (size_t i = 0; i < n && i < c.multi_queue.size(); ++i) {
+    const QueuedCommand& q = c.multi_queue[i];
     views.assign(q.argv.begin(), q.argv.end());
     s.Call(c, *q.cmd, views);
     if (c.Has(kClientCloseAsap)) break;

@@ -1,6 +1,8 @@
 // Pub/sub: SUBSCRIBE UNSUBSCRIBE PSUBSCRIBE PUNSUBSCRIBE SSUBSCRIBE SUNSUBSCRIBE PUBLISH
 // SPUBLISH and PUBSUB (CHANNELS NUMSUB NUMPAT SHARDCHANNELS SHARDNUMSUB HELP). Standalone
 // mode: shard channels are a separate namespace on this node, as in Redis without cluster.
+#include <fmt/core.h>
+
 #include "common/glob.h"
 #include "server/commands/families.h"
 #include "server/commands/helpers.h"
@@ -67,6 +69,12 @@ void Spublish(CommandContext& ctx) {
 }
 
 void ChannelsGeneric(CommandContext& ctx, PubSubKind kind) {
+  if (ctx.argc() > 3) {
+    ctx.reply.Error(fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. "
+                                "Try PUBSUB HELP.",
+                                ctx.argv[1]));
+    return;
+  }
   std::string_view pattern = ctx.argc() > 2 ? ctx.argv[2] : std::string_view();
   std::vector<std::string_view> out;
   for (const auto& [name, subs] : ctx.server.pubsub().channels(kind)) {

@@ -365,7 +365,11 @@ void SetOpStore(CommandContext& ctx, SetOp op, std::string_view event) {
     KeyValue* kv = setv::New(dst, result[0], result.size(), limits);
     for (const std::string& m : result) setv::Add(kv, m, limits);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.AddKey(kv);
+    if (existed) {
+      ctx.db().Add(kv);  // replaces dst: no "new" event, as Redis's setKey
+    } else {
+      ctx.AddKey(kv);
+    }
     ctx.Notify(kNotifySet, event, dst);
   } else if (existed) {
     ctx.Notify(kNotifyGeneric, "del", dst);

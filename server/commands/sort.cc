@@ -268,7 +268,11 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     KeyValue* list = listv::New(store, ListLimits{c.list_max_listpack_size, c.list_compress_depth});
     for (const std::string& v : out) listv::Q(list)->PushBack(v);
     ctx.ks().InitAccess(list, ctx.now_ms);
-    ctx.AddKey(list);
+    if (existed) {
+      ctx.db().Add(list);  // replaces the destination: no "new" event, as Redis's setKey
+    } else {
+      ctx.AddKey(list);
+    }
     ctx.Notify(kNotifyList, "sortstore", store);
     ctx.Modified(store);
     ctx.Dirty(out.size());

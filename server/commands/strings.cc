@@ -118,7 +118,8 @@ void SetGeneric(CommandContext& ctx, uint32_t flags, std::string_view key, std::
     expire_ms = ExpireFromFlags(ctx, flags, expire_arg);
     if (!expire_ms) return;
   }
-  KeyValue* kv = ctx.LookupWrite(key);
+  // With GET the old value is read as GET reads it (hit/miss statistics, keymiss event).
+  KeyValue* kv = (flags & kSetGet) ? ctx.LookupRead(key) : ctx.LookupWrite(key);
   if (flags & kSetGet) {
     if (kv != nullptr && kv->type() != ObjType::kString) {
       ctx.WrongType();
@@ -194,7 +195,7 @@ void Get(CommandContext& ctx) {
 
 void GetSet(CommandContext& ctx) {
   std::string_view key = ctx.argv[1];
-  KeyValue* kv = ctx.LookupWrite(key);
+  KeyValue* kv = ctx.LookupRead(key);
   if (kv != nullptr && kv->type() != ObjType::kString) {
     ctx.WrongType();
     return;

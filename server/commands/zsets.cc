@@ -123,7 +123,11 @@ size_t StorePairs(CommandContext& ctx, std::string_view dst, const std::vector<P
     int out;
     for (const Pair& p : pairs) zsetv::Add(kv, p.score, p.member, 0, &out, nullptr, limits);
     ctx.ks().InitAccess(kv, ctx.now_ms);
-    ctx.AddKey(kv);
+    if (existed) {
+      ctx.db().Add(kv);  // replaces dst: no "new" event, as Redis's setKey
+    } else {
+      ctx.AddKey(kv);
+    }
     ctx.Notify(kNotifyZset, event, dst);
   } else if (existed) {
     ctx.Notify(kNotifyGeneric, "del", dst);
@@ -255,9 +259,11 @@ void ZIncrBy(CommandContext& ctx) {
     DeleteIfEmpty(ctx, kv, key);
     return;
   }
-  ctx.Modified(key);
-  ctx.Notify(kNotifyZset, "zincr", key);
-  ctx.Dirty();
+  if (out & (kZAddOutAdded | kZAddOutUpdated)) {  // an increment of 0 changes nothing
+    ctx.Modified(key);
+    ctx.Notify(kNotifyZset, "zincr", key);
+    ctx.Dirty();
+  }
   ctx.reply.Double(newscore);
 }
 

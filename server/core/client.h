@@ -40,6 +40,7 @@ enum ClientFlag : uint64_t {
   kClientReplica = 1ULL << 16,
   kClientDirtyCas = 1ULL << 17,   // a WATCHed key was touched: EXEC fails
   kClientDirtyExec = 1ULL << 18,  // a command was rejected while queueing: EXECABORT
+  kClientProtected = 1ULL << 19,  // runs a busy script: its input waits until the script ends
 };
 
 // A client's private input buffer: holds a partial command (or input left while the client is

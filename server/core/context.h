@@ -83,7 +83,9 @@ class CommandContext {
     server.NotifyKeyspaceEvent(kNotifyNew, "new", kv->key(), target.id());
   }
   // Whether this command may block (not inside MULTI, EXEC or a script).
-  bool CanBlock() const { return !client.Has(kClientMulti) && !server.in_exec(); }
+  bool CanBlock() const {
+    return !client.Has(kClientMulti) && !server.in_exec() && !server.in_script();
+  }
   // Emits a keyspace notification (if notify-keyspace-events enables its class).
   void Notify(uint32_t cls, std::string_view event, std::string_view key) {
     server.NotifyKeyspaceEvent(cls, event, key, client.db_index);

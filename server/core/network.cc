@@ -102,6 +102,11 @@ struct EventLoop::Impl {
   bool before_sleep_scheduled = false;
   bool stopping = false;
   std::unique_ptr<char[]> shared_in;
+  // Reads made from inside a busy script use their own buffer: the script's arguments may
+  // still point into shared_in.
+  std::unique_ptr<char[]> nested_in;
+  bool nested = false;
+  void ProcessWhileBlocked();
   std::vector<Connection*> closed;  // freed once no event of this turn can refer to them
 };
 
@@ -116,6 +121,7 @@ class Connection {
   ~Connection() = default;
 
   bool closed() const { return client_ == nullptr; }
+  Client* client() const { return client_; }
 
   void OnEvents(uint32_t events) {
     if (closed()) return;
@@ -193,7 +199,12 @@ class Connection {
       dst = c.qbuf.Reserve(want);
     } else {
       want = kSharedReadSize;
-      dst = loop_->shared_in.get();
+      if (loop_->nested) {
+        if (!loop_->nested_in) loop_->nested_in.reset(new char[kSharedReadSize]);
+        dst = loop_->nested_in.get();
+      } else {
+        dst = loop_->shared_in.get();
+      }
     }
     ssize_t n = ::read(fd_, dst, want);
     if (n < 0) {
@@ -285,6 +296,36 @@ void EventLoop::Impl::OnClientsReady() {
   }
   if (!stopping) ArmPoller();
 }
+
+void EventLoop::Impl::ProcessWhileBlocked() {
+  constexpr int kMaxEvents = 128;
+  struct epoll_event events[kMaxEvents];
+  int n = epoll_wait(epfd, events, kMaxEvents, 0);
+  bool outer_nested = nested;
+  nested = true;
+  for (int i = 0; i < n; ++i) {
+    auto* conn = static_cast<Connection*>(events[i].data.ptr);
+    // The script's own client keeps its input for after the script.
+    if (conn->closed() || conn->client()->Has(kClientProtected)) continue;
+    conn->OnEvents(events[i].events);
+  }
+  nested = outer_nested;
+  std::vector<Client*> writes;
+  writes.swap(server.pending_writes());
+  std::vector<Client*> later;
+  for (Client* c : writes) {
+    if (c->Has(kClientProtected)) {
+      later.push_back(c);  // its reply is not complete yet
+      continue;
+    }
+    c->flags &= ~kClientPendingWrite;
+    if (c->conn != nullptr && !c->Has(kClientCloseAsap)) c->conn->Flush();
+  }
+  for (Client* c : later) server.pending_writes().push_back(c);
+  for (Client* c : server.TakeClientsToClose()) CloseClient(c);
+}
+
+void EventLoop::ProcessEventsWhileBlocked() { impl_->ProcessWhileBlocked(); }
 
 void EventLoop::Impl::OnAccepted(int fd, bool unix_socket) {
   int one = 1;

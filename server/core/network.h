@@ -28,6 +28,7 @@ class EventLoop : public LoopControl {
   void CloseClient(Client* c) override;
   void WakeAt(int64_t deadline_ms) override;
   std::vector<std::string> ListeningAddresses() const override;
+  void ProcessEventsWhileBlocked() override;
 
   struct Impl;
 

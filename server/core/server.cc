@@ -10,6 +10,7 @@
 #include "server/commands/families.h"
 #include "server/core/context.h"
 #include "server/core/errors.h"
+#include "server/scripting/lua_engine.h"
 
 namespace tessera {
 
@@ -57,6 +58,7 @@ Server::~Server() {
 bool Server::Init(std::string* err) {
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases), 0, this);
   RegisterCommands();
+  lua_ = std::make_unique<LuaEngine>(*this);
   ApplyRuntimeConfig();
   stats_.start_time_ms = clock_.NowMs();
   stats_.start_monotonic_us = Clock::RealMonotonicUs();
@@ -84,6 +86,7 @@ void Server::RegisterCommands() {
   RegisterStreamCommands(commands_);
   RegisterTransactionCommands(commands_);
   RegisterPubSubCommands(commands_);
+  RegisterScriptingCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {
@@ -443,7 +446,18 @@ size_t Server::ProcessInput(Client& c, const char* data, size_t len) {
 void Server::RejectCommand(Client& c, const Command* cmd, std::string_view error) {
   if (cmd != nullptr) ++cmd->stats.rejected;
   FlagTransaction(c);
+  if (cmd != nullptr && cmd->fullname == "exec") {
+    // As Redis: a rejected EXEC ends the transaction and says why.
+    if (c.Has(kClientMulti)) DiscardTransaction(c);
+    std::string_view why = error.substr(0, 4) == "ERR " ? error.substr(4) : error;
+    c.reply.Error("EXECABORT Transaction discarded because of: " + std::string(why));
+    return;
+  }
   c.reply.Error(error);
+}
+
+void Server::ResumeAfterScript() {
+  if (loop_ != nullptr) loop_->ScheduleBeforeSleep();
 }
 
 namespace {
@@ -473,11 +487,14 @@ bool RunsInsideMulti(const Command& cmd) {
 
 bool Server::QueueInMulti(Client& c, const Command& cmd, std::span<const std::string_view> argv) {
   if (RunsInsideMulti(cmd)) return false;
-  QueuedCommand q;
-  q.cmd = &cmd;
-  q.argv.assign(argv.begin(), argv.end());
-  for (const std::string& a : q.argv) c.multi_mem += a.size() + sizeof(std::string);
-  c.multi_queue.push_back(std::move(q));
+  // A transaction that will fail anyway keeps nothing (as Redis: saves memory on pipelines).
+  if (!c.Has(kClientDirtyCas | kClientDirtyExec)) {
+    QueuedCommand q;
+    q.cmd = &cmd;
+    q.argv.assign(argv.begin(), argv.end());
+    for (const std::string& a : q.argv) c.multi_mem += a.size() + sizeof(std::string);
+    c.multi_queue.push_back(std::move(q));
+  }
   c.reply.set_muted(c.Has(kClientReplyOff | kClientReplySkip | kClientCloseAsap));
   c.reply.SimpleString("QUEUED");
   if (c.Has(kClientReplySkip)) c.flags &= ~kClientReplySkip;
@@ -551,6 +568,12 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
     postponed_.push_back(&c);
     return false;
   }
+  if (lua_ && lua_->timed_out() && !cmd->Is(kCmdAllowBusy)) {
+    RejectCommand(c, cmd,
+                  "BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+                  "SHUTDOWN NOSAVE.");
+    return true;
+  }
   if (c.Has(kClientMulti) && QueueInMulti(c, *cmd, argv)) return true;
   Call(c, *cmd, argv);
   if (!ready_keys_.empty()) ServeReadyKeys();
@@ -566,7 +589,7 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
   ++call_depth_;
   uint64_t start_ticks = Clock::Ticks();
   int64_t now_ms = clock_.NowMsAt(start_ticks);
-  c.last_cmd = &cmd;
+  if (!in_exec_) c.last_cmd = &cmd;  // inside EXEC, CLIENT LIST keeps showing exec
   CommandContext ctx(*this, c, cmd, argv, now_ms);
   cmd.spec.handler(ctx);
   int64_t duration_us = Clock::ElapsedUs(start_ticks);
@@ -582,7 +605,8 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
 
   // A blocked command served later was counted (and shown to monitors) when it first ran.
   if (!reprocessing_) RecordCall(c, cmd, argv, now_ms, duration_us, errors_before);
-  if (dirty > dirty_before && !ctx.prevent_default_propagation && propagating()) {
+  if (dirty > dirty_before && !ctx.prevent_default_propagation && propagating() &&
+      !propagation_suppressed_) {
     Propagate(c.db_index, std::vector<std::string>(argv.begin(), argv.end()));
   }
   if (call_depth_ == 0) FlushPropagation();

@@ -26,6 +26,8 @@
 
 namespace tessera {
 
+class LuaEngine;
+
 inline constexpr std::string_view kRedisVersion = "7.0.15";  // the compatibility level
 inline constexpr std::string_view kTesseraVersion = "0.1.0";
 
@@ -45,6 +47,9 @@ class LoopControl {
   virtual void WakeAt(int64_t deadline_ms) = 0;
   // Listening addresses, for INFO and logs.
   virtual std::vector<std::string> ListeningAddresses() const = 0;
+  // Reads and serves ready clients from inside a long script (they get BUSY), and writes
+  // their replies; the script's own client is left alone.
+  virtual void ProcessEventsWhileBlocked() = 0;
 };
 
 // Where the effects of write commands go (AOF, replicas). Fed once per execution unit, with
@@ -192,6 +197,15 @@ class Server : public KeyspaceEvents {
   bool in_exec() const { return in_exec_; }
   void set_in_exec(bool on) { in_exec_ = on; }
 
+  // ---- scripting ----
+  LuaEngine& lua() { return *lua_; }
+  bool in_script() const { return in_script_; }
+  void set_in_script(bool on) { in_script_ = on; }
+  // While set, commands run now are not propagated (a script's redis.set_repl(REPL_NONE)).
+  void set_propagation_suppressed(bool on) { propagation_suppressed_ = on; }
+  // After a script that timed out: serves the clients that sent input meanwhile.
+  void ResumeAfterScript();
+
   // ---- pub/sub and keyspace notifications ----
   PubSubRegistry& pubsub() { return pubsub_; }
   // Delivers message to the subscribers of channel (and of matching patterns unless shard);
@@ -271,6 +285,9 @@ class Server : public KeyspaceEvents {
   std::vector<Client*> monitors_;
   std::vector<Client*> postponed_;
 
+  std::unique_ptr<LuaEngine> lua_;
+  bool in_script_ = false;
+  bool propagation_suppressed_ = false;
   PubSubRegistry pubsub_;
   WatchTable watches_;
   bool in_exec_ = false;

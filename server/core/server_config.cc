@@ -333,11 +333,12 @@ std::string KeyspaceEventsToString(uint32_t flags) {
     for (const auto& [bit, letter] : kLetters) {
       if (flags & bit) res += letter;
     }
+    // As Redis 7.0 prints it: 'n' only without 'A' (with 'A' it is set but not shown).
+    if (flags & (1 << 14)) res += 'n';
   }
   if (flags & kNotifyKeyspace) res += 'K';
   if (flags & kNotifyKeyevent) res += 'E';
   if (flags & (1 << 11)) res += 'm';
-  if (flags & (1 << 14)) res += 'n';
   return res;
 }
 

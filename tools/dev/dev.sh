@@ -15,7 +15,8 @@ JOBS=${JOBS:-2}
 # it for `serve` could start a service on 6379 and collide with the server we run).
 BUILD_PACKAGES=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libprotobuf-dev
   protobuf-compiler libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libjemalloc-dev libssl-dev liblua5.1-0-dev liblzf-dev)
+  libbenchmark-dev libjemalloc-dev libssl-dev liblua5.1-0-dev liblzf-dev lua-cjson-dev
+  lua-bitop-dev)
 TEST_PACKAGES=(python3-pytest python3-redis redis-server redis-tools iproute2 procps lsof)
 
 setup() {

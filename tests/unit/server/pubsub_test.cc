@@ -91,7 +91,9 @@ TEST(KeyspaceEventsConfig, LettersRoundTrip) {
   EXPECT_EQ(KeyspaceEventsToString(static_cast<uint32_t>(KeyspaceEventsFromString("Elg"))),
             "glE");
   EXPECT_EQ(KeyspaceEventsToString(static_cast<uint32_t>(KeyspaceEventsFromString("mnKx"))),
-            "xKmn");
+            "xnKm");
+  EXPECT_EQ(KeyspaceEventsToString(static_cast<uint32_t>(KeyspaceEventsFromString("KEAnm"))),
+            "AKEm");  // Redis does not show n next to A
   EXPECT_EQ(KeyspaceEventsFromString("Kq"), -1);
   EXPECT_EQ(KeyspaceEventsFromString(""), 0);
 }
