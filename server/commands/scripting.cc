@@ -128,10 +128,17 @@ void RegisterScriptingCommands(CommandTable& t) {
   auto eval = [&](std::string_view name, CommandHandler h, uint64_t flags,
                   std::string_view summary, std::string_view since, std::string_view args,
                   uint32_t key_flags) {
+    KeySpec keys = KeySpec::Keynum(2, 0, 1, 1, key_flags);
+    if (name.find("sha") == std::string_view::npos)  // Redis documents EVAL's specs only
+      keys.notes = (key_flags & kKsRW)
+                     ? "We cannot tell how the keys will be used so we assume the worst, RW and "
+                       "UPDATE"
+                     : "We cannot tell how the keys will be used so we assume the worst, RO and "
+                       "ACCESS";
     return CommandSpec{
         .name = name, .handler = h, .arity = -3,
         .flags = kCmdNoscript | kCmdSkipMonitor | kCmdNoMandatoryKeys | kCmdStale | flags,
-        .acl = S, .keys = {KeySpec::Keynum(2, 0, 1, 1, key_flags)},
+        .acl = S, .keys = {keys},
         .doc = {summary, since, "scripting", "Depends on the script that is executed.", args}};
   };
   t.Add(eval("eval", Eval, kCmdMayReplicate, "Executes a server-side Lua script.", "2.6.0",

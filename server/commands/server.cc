@@ -9,6 +9,7 @@
 #include "server/commands/helpers.h"
 #include "server/commands/info.h"
 #include "server/core/context.h"
+#include "server/scripting/lua_engine.h"
 
 namespace tessera {
 
@@ -107,6 +108,12 @@ void Shutdown(CommandContext& ctx) {
   }
   if ((abort && (nosave || save || now || force)) || (nosave && save)) {
     ctx.Syntax();
+    return;
+  }
+  if (!nosave && ctx.server.lua().timed_out()) {
+    // From inside a busy script only SHUTDOWN NOSAVE may stop the server.
+    ctx.reply.Error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+                    "SHUTDOWN NOSAVE.");
     return;
   }
   if (abort) {

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -107,6 +108,7 @@ struct EventLoop::Impl {
   std::unique_ptr<char[]> nested_in;
   bool nested = false;
   void ProcessWhileBlocked();
+  void AcceptWhileBlocked();
   std::vector<Connection*> closed;  // freed once no event of this turn can refer to them
 };
 
@@ -297,7 +299,26 @@ void EventLoop::Impl::OnClientsReady() {
   if (!stopping) ArmPoller();
 }
 
+// Takes the connections waiting on the listeners without going through Asio (which cannot
+// run from inside a handler): clients that connect during a busy script get answered too.
+void EventLoop::Impl::AcceptWhileBlocked() {
+  auto drain = [this](int lfd, bool unix_socket) {
+    for (int i = 0; i < 16; ++i) {
+      struct pollfd p = {lfd, POLLIN, 0};
+      if (::poll(&p, 1, 0) <= 0) return;
+      int fd = ::accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) return;
+      OnAccepted(fd, unix_socket);
+    }
+  };
+  for (auto& a : tcp) {
+    if (a->is_open()) drain(a->native_handle(), false);
+  }
+  if (unix_acceptor && unix_acceptor->is_open()) drain(unix_acceptor->native_handle(), true);
+}
+
 void EventLoop::Impl::ProcessWhileBlocked() {
+  AcceptWhileBlocked();
   constexpr int kMaxEvents = 128;
   struct epoll_event events[kMaxEvents];
   int n = epoll_wait(epfd, events, kMaxEvents, 0);

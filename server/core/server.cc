@@ -155,6 +155,7 @@ Client* Server::CreateClient(int fd, std::string addr, std::string laddr, bool u
 Client* Server::CreateFakeClient() {
   Client* c = CreateClient(-1, "", "", false, true);
   c->flags |= kClientFake;
+  ++fake_clients_;
   --stats_.total_connections_received;
   return c;
 }
@@ -341,6 +342,7 @@ void Server::DestroyClient(Client* c) {
   drop(to_close_);
   drop(monitors_);
   drop(postponed_);
+  if (c->Has(kClientFake)) --fake_clients_;
   clients_.erase(c->id);
 }
 

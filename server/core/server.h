@@ -132,7 +132,8 @@ class Server : public KeyspaceEvents {
   void KillClient(Client* c);
   const std::map<uint64_t, std::unique_ptr<Client>>& clients() const { return clients_; }
   Client* FindClient(uint64_t id);
-  size_t client_count() const { return clients_.size(); }
+  // Connected clients (not the fake ones scripts and tests use).
+  size_t client_count() const { return clients_.size() - fake_clients_; }
   std::vector<Client*> TakeClientsToClose();
   // True when a password is set and the client has not authenticated.
   bool AuthRequired(const Client& c) const {
@@ -279,6 +280,7 @@ class Server : public KeyspaceEvents {
 
   std::map<uint64_t, std::unique_ptr<Client>> clients_;
   uint64_t next_client_id_ = 1;
+  size_t fake_clients_ = 0;
   uint64_t cron_client_cursor_ = 0;
   std::vector<Client*> pending_writes_;
   std::vector<Client*> to_close_;

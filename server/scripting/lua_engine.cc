@@ -81,15 +81,18 @@ int MathRandomSeed(lua_State* L) {
 const char* kSandboxCode = R"lua(
 local dbg, rawget, rawset, setmetatable, error, tostring, type =
       debug, rawget, rawset, setmetatable, error, tostring, type
+local protected = setmetatable({}, {__mode = 'k'})  -- tables scripts may not change
 local function readonly(t)
-  return setmetatable({}, {
+  local p = setmetatable({}, {
     __index = t,
     __newindex = function() error("Attempt to modify a readonly table", 2) end,
     __metatable = false })
+  protected[p] = true
+  return p
 end
 local visible = {}
 for _, name in ipairs({'assert', 'collectgarbage', 'error', 'gcinfo', 'getmetatable', 'ipairs',
-    'loadstring', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'rawset', 'select',
+    'loadstring', 'load', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'rawset', 'select',
     'setmetatable', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall', '_VERSION'}) do
   visible[name] = _G[name]
 end
@@ -107,14 +110,46 @@ local env = setmetatable({}, {
   end,
   __newindex = function() error("Attempt to modify a readonly table", 2) end,
   __metatable = false })
+protected[env] = true
 visible._G = env
-getmetatable('').__index = visible.string
-getmetatable('').__metatable = false
+local string_mt = getmetatable('')
+string_mt.__index = visible.string
+string_mt.__metatable = readonly(string_mt)
+local real_setmetatable = setmetatable
+visible.setmetatable = function(t, mt)
+  if protected[t] then error("Attempt to modify a readonly table", 0) end
+  return real_setmetatable(t, mt)
+end
+local real_rawset = rawset
+visible.rawset = function(t, k, v)
+  if protected[t] then error("Attempt to modify a readonly table", 0) end
+  return real_rawset(t, k, v)
+end
 __tessera_env = env
 __tessera_visible = visible
+local real_loadstring, real_load, setfenv = loadstring, load, setfenv
+-- Chunks compiled by a script run in the script's sandbox, not in the real globals.
+visible.loadstring = function(s, name)
+  local f, e = real_loadstring(s, name)
+  if f then setfenv(f, env) end
+  return f, e
+end
+visible.load = function(fn, name)
+  if type(fn) ~= 'function' then
+    error("bad argument #1 to 'load' (function expected, got " .. type(fn) .. ")", 2)
+  end
+  local f, e = real_load(fn, name)
+  if f then setfenv(f, env) end
+  return f, e
+end
 function __tessera_err_handler(err)
-  local i = dbg.getinfo(2, 'nSl')
-  if i and i.what == 'C' then i = dbg.getinfo(3, 'nSl') end
+  -- Report the script's line: skip C functions and the sandbox's own functions.
+  local level = 2
+  local i = dbg.getinfo(level, 'nSl')
+  while i and (i.what == 'C' or i.source == '@sandbox') do
+    level = level + 1
+    i = dbg.getinfo(level, 'nSl')
+  end
   if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
   if i then
     err['source'] = i.source
@@ -331,7 +366,7 @@ void ReplyValue(lua_State* L, resp::ReplyBuilder& r, int resp, int depth) {
         return;
       }
       lua_pop(L, 1);
-      if (resp == 3) {
+      {  // RESP3 types (sent in the caller's protocol: a map is a flat array in RESP2)
         lua_pushstring(L, "double");
         lua_rawget(L, -2);
         if (lua_type(L, -1) == LUA_TNUMBER) {
@@ -348,6 +383,22 @@ void ReplyValue(lua_State* L, resp::ReplyBuilder& r, int resp, int depth) {
           r.BigNumber(std::string_view(s, len));
           lua_pop(L, 1);
           return;
+        }
+        lua_pop(L, 1);
+        lua_pushstring(L, "verbatim_string");
+        lua_rawget(L, -2);
+        if (lua_type(L, -1) == LUA_TTABLE) {
+          lua_getfield(L, -1, "format");
+          lua_getfield(L, -2, "string");
+          if (lua_type(L, -1) == LUA_TSTRING && lua_type(L, -2) == LUA_TSTRING) {
+            size_t flen, slen;
+            const char* f = lua_tolstring(L, -2, &flen);
+            const char* str = lua_tolstring(L, -1, &slen);
+            r.Verbatim(std::string_view(str, slen), std::string_view(f, flen));
+            lua_pop(L, 3);
+            return;
+          }
+          lua_pop(L, 2);
         }
         lua_pop(L, 1);
         lua_pushstring(L, "map");
@@ -480,19 +531,9 @@ int GenericCall(lua_State* L, bool raise) {
       size_t len;
       const char* p;
       if (t == LUA_TNUMBER) {
-        // Numbers as Lua prints them ("%.17g" would show float noise).
-        lua_Number n = lua_tonumber(L, j + 1);
+        // As Redis: "%.17g", not Lua's lossy "%.14g".
         char buf[64];
-        int w = snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(n));
-        if (static_cast<double>(static_cast<int64_t>(n)) == n) {
-          w = snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(n));
-        } else {
-          lua_pushvalue(L, j + 1);
-          p = lua_tolstring(L, -1, &len);
-          impl->args[static_cast<size_t>(j)].assign(p, len);
-          lua_pop(L, 1);
-          continue;
-        }
+        int w = snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(lua_tonumber(L, j + 1)));
         impl->args[static_cast<size_t>(j)].assign(buf, static_cast<size_t>(w));
       } else {
         p = lua_tolstring(L, j + 1, &len);
@@ -517,10 +558,39 @@ int GenericCall(lua_State* L, bool raise) {
 }
 
 int RedisCall(lua_State* L) { return GenericCall(L, true); }
+
+// Raises a Redis-style error table (no Lua position prefix), as Redis's API functions do.
+int RaiseError(lua_State* L, const char* msg) {
+  PushErrorTable(L, msg);
+  return lua_error(L);
+}
+
+// Redis 7.0's pcall: like Lua's, but an error table with an `err` field is returned as
+// that string.
+int ScriptPCall(lua_State* L) {
+  int argc = lua_gettop(L);
+  luaL_checkany(L, 1);
+  lua_pushboolean(L, 1);  // the status, if it succeeds
+  lua_insert(L, 1);
+  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) != 0) {
+    lua_remove(L, 1);
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) {
+        lua_replace(L, -2);
+      } else {
+        lua_pop(L, 1);
+      }
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, 1);
+  }
+  return lua_gettop(L);
+}
 int RedisPCall(lua_State* L) { return GenericCall(L, false); }
 
 int RedisSha1Hex(lua_State* L) {
-  if (lua_gettop(L) != 1) return luaL_error(L, "wrong number of arguments");
+  if (lua_gettop(L) != 1) return RaiseError(L, "wrong number of arguments");
   size_t len;
   const char* s = lua_tolstring(L, 1, &len);
   char hex[41];
@@ -567,10 +637,10 @@ int RedisStatusReply(lua_State* L) {
 
 int RedisLog(lua_State* L) {
   int argc = lua_gettop(L);
-  if (argc < 2) return luaL_error(L, "redis.log() requires two arguments or more.");
-  if (!lua_isnumber(L, 1)) return luaL_error(L, "First argument must be a number (log level).");
+  if (argc < 2) return RaiseError(L, "redis.log() requires two arguments or more.");
+  if (!lua_isnumber(L, 1)) return RaiseError(L, "First argument must be a number (log level).");
   int level = static_cast<int>(lua_tonumber(L, 1));
-  if (level < 0 || level > 3) return luaL_error(L, "Invalid debug level.");
+  if (level < 0 || level > 3) return RaiseError(L, "Invalid debug level.");
   // Concatenate the rest with spaces, as Redis does.
   luaL_Buffer b;
   luaL_buffinit(L, &b);
@@ -591,22 +661,35 @@ int RedisLog(lua_State* L) {
 }
 
 int RedisSetResp(lua_State* L) {
-  if (lua_gettop(L) != 1) return luaL_error(L, "redis.setresp() requires one argument.");
+  if (lua_gettop(L) != 1) return RaiseError(L, "redis.setresp() requires one argument.");
   int v = static_cast<int>(lua_tointeger(L, 1));
-  if (v != 2 && v != 3) return luaL_error(L, "RESP version must be 2 or 3.");
+  if (v != 2 && v != 3) return RaiseError(L, "RESP version must be 2 or 3.");
   GetImpl(L)->resp = v;
   return 0;
 }
 
 int RedisSetRepl(lua_State* L) {
-  if (lua_gettop(L) != 1) return luaL_error(L, "redis.set_repl() requires one argument.");
+  if (lua_gettop(L) != 1) return RaiseError(L, "redis.set_repl() requires one argument.");
   int flags = static_cast<int>(lua_tointeger(L, 1));
   if ((flags & ~3) != 0) {
-    return luaL_error(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or "
+    return RaiseError(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or "
                          "REPL_NONE.");
   }
   GetImpl(L)->repl_flags = flags;
   return 0;
+}
+
+// Every user may run every command until ACL users exist; unknown commands are an error.
+int RedisAclCheckCmd(lua_State* L) {
+  int argc = lua_gettop(L);
+  if (argc < 1 || !lua_isstring(L, 1)) return RaiseError(L, "Please specify at least one argument for this redis lib call");
+  LuaEngine::Impl* impl = GetImpl(L);
+  size_t len;
+  const char* name = lua_tolstring(L, 1, &len);
+  bool known = impl->server->commands().Find(std::string_view(name, len)) != nullptr;
+  if (!known) return RaiseError(L, "Invalid command passed to redis.acl_check_cmd()");
+  lua_pushboolean(L, 1);
+  return 1;
 }
 
 int RedisReplicateCommands(lua_State* L) {
@@ -752,6 +835,8 @@ void LuaEngine::CreateState() {
   OpenModule(L, luaopen_bit, "bit");
   OpenModule(L, luaopen_struct, "struct");
   OpenModule(L, luaopen_cmsgpack, "cmsgpack");
+  lua_pushcfunction(L, ScriptPCall);
+  lua_setglobal(L, "pcall");
   lua_getglobal(L, "math");
   SetField(L, "random", MathRandom);
   SetField(L, "randomseed", MathRandomSeed);
@@ -770,6 +855,7 @@ void LuaEngine::CreateState() {
   SetField(L, "setresp", RedisSetResp);
   SetField(L, "set_repl", RedisSetRepl);
   SetField(L, "replicate_commands", RedisReplicateCommands);
+  SetField(L, "acl_check_cmd", RedisAclCheckCmd);
   SetField(L, "breakpoint", RedisBreakpoint);
   SetField(L, "debug", RedisDebug);
   SetNumber(L, "LOG_DEBUG", 0);
@@ -898,6 +984,10 @@ void LuaEngine::Run(CommandContext& ctx, const std::string& sha,
     return;
   }
   const Script& script = it->second;
+  if (read_only && !(script.flags & (kScriptEvalCompat | kScriptNoWrites))) {
+    ctx.reply.Error("ERR Can not execute a script with write flag using *_ro command.");
+    return;
+  }
   lua_State* L = L_;
   Impl& im = *impl_;
   im.ctx = &ctx;

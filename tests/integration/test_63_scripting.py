@@ -31,7 +31,6 @@ import pytest
 import redis
 
 from resp import Closed, ErrorReply, RawConnection
-from helpers import wait_until
 
 BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 NOTBUSY = "NOTBUSY No scripts in execution right now."
@@ -451,7 +450,8 @@ def test_call_errors_exact_text(pair):
         "return redis.call('get')": "ERR Wrong number of args calling Redis command from script",
         # PING checks its own (variable) arity
         "return redis.call('ping', 'a', 'b')": "ERR wrong number of arguments for 'ping' command",
-        "return redis.call('set', 'a')": "ERR Wrong number of args calling Redis command from script",
+        "return redis.call('set', 'a')":
+            "ERR Wrong number of args calling Redis command from script",
         "return redis.call('subscribe', 'x')": "ERR This Redis command is not allowed from script",
         "return redis.call('psubscribe', 'x')":
             "ERR This Redis command is not allowed from script",
@@ -464,7 +464,8 @@ def test_call_errors_exact_text(pair):
             "ERR This Redis command is not allowed from script",
         "return redis.call('script', 'load', 'return 1')":
             "ERR This Redis command is not allowed from script",
-        "return redis.call({})": "ERR Lua redis lib command arguments must be strings or integers",
+        "return redis.call({})":
+            "ERR Lua redis lib command arguments must be strings or integers",
         "return redis.call('set', 'a', {})":
             "ERR Lua redis lib command arguments must be strings or integers",
         "return redis.call('set', 'a', true)":
@@ -646,7 +647,8 @@ def test_read_only_scripts(pair):
     assert pair.same("EVAL_RO", "return redis.call('get', KEYS[1])", "1", "a") == b"old"
     assert ev(pair, "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", "a",
               numkeys=1) == b"old"
-    sha = pair.same("SCRIPT", "LOAD", script := "return redis.call('set', KEYS[1], ARGV[1])")
+    script = "return redis.call('set', KEYS[1], ARGV[1])"
+    sha = pair.same("SCRIPT", "LOAD", script)
     assert pair.same("EVALSHA_RO", sha, "1", "a", "new") == ("error", script_error(ro, script))
     assert pair.same("GET", "a") == b"old"
     assert pair.same("EVALSHA", sha, "1", "a", "new") == "OK"
@@ -1011,32 +1013,29 @@ class ScriptThread:
         self.conn.close()
 
 
-def wait_for_busy(host, port, timeout=15):
-    """Sends PINGs until one is answered with the BUSY error; returns that connection."""
-    c = RawConnection(host, port, timeout=timeout)
+def wait_for_busy(c, timeout=15):
+    """Sends PINGs on connection c until one is answered with the BUSY error."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         reply = c.command("PING")
         if isinstance(reply, ErrorReply):
             assert reply.message == BUSY
-            return c
+            return
+        assert reply == "PONG"
         time.sleep(0.02)
-    c.close()
     raise AssertionError("no BUSY reply while the script was running")
 
 
-def stop_script(host, port, runner):
-    """Cleanup after a failed busy test: kill the script if it still runs, join the thread."""
-    if runner.thread.is_alive():
+def stop_script(admin, runner):
+    """Cleanup after a failed busy test: SCRIPT KILL on a connection made before the script
+    started (until the script returns), then join the thread."""
+    deadline = time.time() + 10
+    while runner.thread.is_alive() and time.time() < deadline:
         try:
-            with RawConnection(host, port, timeout=5) as c:
-                for _ in range(50):
-                    if not runner.thread.is_alive():
-                        break
-                    c.command("SCRIPT", "KILL")
-                    time.sleep(0.1)
-        except OSError:
-            pass
+            admin.command("SCRIPT", "KILL")
+        except (OSError, Closed):
+            break
+        runner.join(0.2)
     runner.join(15)
     runner.close()
 
@@ -1048,68 +1047,79 @@ def stop_script(host, port, runner):
 ])
 def test_busy_script_killed(server, cmd, script):
     host, port = server.host, server.port
-    with server.raw() as admin:
-        assert admin.command("SET", "k", "v") == "OK"
-        assert admin.command("CONFIG", "SET", "busy-reply-threshold", "200") == "OK"
-        assert admin.command("CONFIG", "GET", "lua-time-limit") == [b"lua-time-limit", b"200"]
+    # connected before the script starts (also used for the cleanup if the test fails)
+    admin, other = server.raw(timeout=15), server.raw(timeout=15)
+    assert admin.command("SET", "k", "v") == "OK"
+    assert admin.command("CONFIG", "SET", "busy-reply-threshold", "200") == "OK"
+    assert admin.command("CONFIG", "GET", "lua-time-limit") == [b"lua-time-limit", b"200"]
     runner = ScriptThread(host, port, cmd, script, "0")
     try:
-        other = wait_for_busy(host, port)
-        with other:
-            # everything else is refused while the script runs
-            for args in (("GET", "k"), ("SET", "k", "x"), ("EVAL", "return 1", "0"),
-                         ("SCRIPT", "LOAD", "return 1"), ("CONFIG", "GET", "maxmemory"),
-                         ("SHUTDOWN",)):
-                reply = other.command(*args)
-                assert isinstance(reply, ErrorReply) and reply.message == BUSY, (args, reply)
-            assert other.command("SCRIPT", "KILL") == "OK"
-            assert runner.join(15), "the killed script did not return"
-            result = runner.result
-            assert isinstance(result, ErrorReply), result
-            assert result.message.startswith(KILLED)
-            assert result.message == script_error(KILLED, script), result.message
-            # the server works again, for everyone
-            assert other.command("PING") == "PONG"
-            reply = other.command("SCRIPT", "KILL")
-            assert isinstance(reply, ErrorReply) and reply.message == NOTBUSY
-            assert other.command("GET", "k") == b"v"
-            assert other.command("EVAL", "return redis.call('incr', 'n')", "0") == 1
+        wait_for_busy(other)
+        # everything else is refused while the script runs
+        # (SHUTDOWN without NOSAVE is refused too: see the UNKILLABLE test)
+        for args in (("GET", "k"), ("SET", "k", "x"), ("EVAL", "return 1", "0"),
+                     ("SCRIPT", "LOAD", "return 1"), ("CONFIG", "GET", "maxmemory"),
+                     ("SCRIPT", "EXISTS", "x")):
+            reply = other.command(*args)
+            assert isinstance(reply, ErrorReply) and reply.message == BUSY, (args, reply)
+        # a client that connects while the script runs is answered as well
+        with server.raw(timeout=10) as late:
+            reply = late.command("GET", "k")
+            assert isinstance(reply, ErrorReply) and reply.message == BUSY, reply
+        assert other.command("SCRIPT", "KILL") == "OK"
+        assert runner.join(15), "the killed script did not return"
+        result = runner.result
+        assert isinstance(result, ErrorReply), result
+        assert result.message.startswith(KILLED)
+        assert result.message == script_error(KILLED, script), result.message
+        # the server works again, for everyone
+        assert other.command("PING") == "PONG"
+        reply = other.command("SCRIPT", "KILL")
+        assert isinstance(reply, ErrorReply) and reply.message == NOTBUSY
+        assert other.command("GET", "k") == b"v"
+        assert other.command("EVAL", "return redis.call('incr', 'n')", "0") == 1
         assert runner.conn.command("PING") == "PONG"
         assert runner.conn.command("GET", "k") == b"v"
+        with server.raw() as fresh:
+            assert fresh.command("GET", "n") == b"1"
     finally:
-        stop_script(host, port, runner)
+        stop_script(admin, runner)
+        admin.close()
+        other.close()
 
 
 def test_unkillable_script_and_shutdown_nosave(start_server):
     srv = start_server()
     host, port = srv.host, srv.port
-    with srv.raw() as admin:
-        assert admin.command("CONFIG", "SET", "lua-time-limit", "200") == "OK"
-        assert admin.command("CONFIG", "GET", "busy-reply-threshold") == \
-            [b"busy-reply-threshold", b"200"]
+    other = srv.raw(timeout=15)
+    assert other.command("CONFIG", "SET", "lua-time-limit", "200") == "OK"
+    assert other.command("CONFIG", "GET", "busy-reply-threshold") == \
+        [b"busy-reply-threshold", b"200"]
     script = "redis.call('set', 'x', '1') while true do end"
     runner = ScriptThread(host, port, "EVAL", script, "0")
     try:
-        other = wait_for_busy(host, port)
-        with other:
-            reply = other.command("SCRIPT", "KILL")
-            assert isinstance(reply, ErrorReply) and reply.message == UNKILLABLE
-            # still busy; SHUTDOWN without NOSAVE is refused
-            reply = other.command("GET", "x")
-            assert isinstance(reply, ErrorReply) and reply.message == BUSY
-            reply = other.command("SHUTDOWN")
-            assert isinstance(reply, ErrorReply) and reply.message == BUSY
-            assert srv.alive()
-            # SHUTDOWN NOSAVE stops the server without a reply
-            other.send_command("SHUTDOWN", "NOSAVE")
-            with pytest.raises((Closed, ConnectionError)):
-                reply = other.read()
-                raise AssertionError(f"SHUTDOWN NOSAVE replied {reply!r}")
+        wait_for_busy(other)
+        reply = other.command("SCRIPT", "KILL")
+        assert isinstance(reply, ErrorReply) and reply.message == UNKILLABLE
+        # still busy; SHUTDOWN without NOSAVE is refused
+        reply = other.command("GET", "x")
+        assert isinstance(reply, ErrorReply) and reply.message == BUSY
+        reply = other.command("SHUTDOWN")
+        assert isinstance(reply, ErrorReply) and reply.message == BUSY, reply
+        assert srv.alive()
+        reply = other.command("SCRIPT", "KILL")
+        assert isinstance(reply, ErrorReply) and reply.message == UNKILLABLE
+        # SHUTDOWN NOSAVE stops the server without a reply
+        other.send_command("SHUTDOWN", "NOSAVE")
+        with pytest.raises((Closed, ConnectionError)):
+            reply = other.read()
+            raise AssertionError(f"SHUTDOWN NOSAVE replied {reply!r}")
         srv.proc.wait(timeout=15)
         assert srv.stop() == 0
         assert runner.join(15)
         assert isinstance(runner.result, (Closed, ConnectionError)), runner.result
     finally:
+        other.close()
         if srv.alive():
             srv.kill()
         runner.join(15)
