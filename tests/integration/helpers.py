@@ -59,3 +59,17 @@ def same_reply(tess, ref, *args, shape=None):
         out.append(shape(reply) if shape is not None else reply)
     assert out[0] == out[1], f"{args}:\n tessera {out[0]!r}\n redis   {out[1]!r}"
     return out[0]
+
+
+def read_bytes(c, n, timeout=5):
+    """The next n bytes a raw connection receives (exactly), without parsing them."""
+    deadline = time.time() + timeout
+    while len(c.buf) < n:
+        assert time.time() < deadline, f"only {c.buf!r} arrived"
+        c._fill()
+    data, c.buf = c.buf[:n], c.buf[n:]
+    return data
+
+
+def expect_bytes(c, expected):
+    assert read_bytes(c, len(expected)) == expected

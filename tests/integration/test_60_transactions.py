@@ -17,7 +17,7 @@ import pytest
 import redis
 
 from resp import ErrorReply, RawConnection, encode
-from helpers import error_text
+from helpers import error_text, expect_bytes, read_bytes
 
 QUEUED = "QUEUED"
 EXECABORT = "EXECABORT Transaction discarded because of previous errors."
@@ -47,20 +47,6 @@ def transaction(c, *cmds):
     for cmd in cmds:
         queue(c, *cmd)
     return c.command("EXEC")
-
-
-def read_bytes(c, n, timeout=5):
-    """The next n bytes a raw connection receives (exactly), without parsing them."""
-    deadline = time.time() + timeout
-    while len(c.buf) < n:
-        assert time.time() < deadline, f"only {c.buf!r} arrived"
-        c._fill()
-    data, c.buf = c.buf[:n], c.buf[n:]
-    return data
-
-
-def expect_bytes(c, expected):
-    assert read_bytes(c, len(expected)) == expected
 
 
 def client_fields(r, name):

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from resp import ErrorReply, Push, RawConnection, encode
-from helpers import error_text, wait_until
+from helpers import error_text, expect_bytes, read_bytes, wait_until
 
 NOT_ALLOWED = ("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
                "RESET are allowed in this context")
@@ -24,20 +24,6 @@ NOT_ALLOWED = ("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE /
 
 def not_allowed(cmd):
     return NOT_ALLOWED.format(cmd)
-
-
-def read_bytes(c, n, timeout=5):
-    """The next n bytes a raw connection receives (exactly), without parsing them."""
-    deadline = time.time() + timeout
-    while len(c.buf) < n:
-        assert time.time() < deadline, f"only {c.buf!r} arrived"
-        c._fill()
-    data, c.buf = c.buf[:n], c.buf[n:]
-    return data
-
-
-def expect_bytes(c, expected):
-    assert read_bytes(c, len(expected)) == expected
 
 
 def reads(c, n):
