@@ -68,7 +68,7 @@ void ReplyBuilder::Bulk(std::string_view s) {
     size_t hl = kBulkHeaders.len[s.size()];
     char* p = out_->Reserve(hl + s.size() + 2);
     memcpy(p, kBulkHeaders.text[s.size()], hl);
-    memcpy(p + hl, s.data(), s.size());
+    if (!s.empty()) memcpy(p + hl, s.data(), s.size());
     p[hl + s.size()] = '\r';
     p[hl + s.size() + 1] = '\n';
     out_->Commit(hl + s.size() + 2);

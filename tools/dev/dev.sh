@@ -10,6 +10,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 PY=/usr/bin/python3
 JOBS=${JOBS:-2}
+# One ccache for every clone of the repository (CI builds a fresh clone elsewhere).
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
 # What building needs, and what the tests add (Debian's Redis is the reference peer; installing
 # it for `serve` could start a service on 6379 and collide with the server we run).
