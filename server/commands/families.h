@@ -23,5 +23,6 @@ void RegisterStreamCommands(CommandTable& t);
 void RegisterTransactionCommands(CommandTable& t);
 void RegisterPubSubCommands(CommandTable& t);
 void RegisterScriptingCommands(CommandTable& t);
+void RegisterFunctionCommands(CommandTable& t);
 
 }  // namespace tessera

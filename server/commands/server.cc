@@ -110,10 +110,9 @@ void Shutdown(CommandContext& ctx) {
     ctx.Syntax();
     return;
   }
-  if (!nosave && ctx.server.lua().timed_out()) {
+  if (!nosave && !ctx.server.BusyError().empty()) {
     // From inside a busy script only SHUTDOWN NOSAVE may stop the server.
-    ctx.reply.Error("BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
-                    "SHUTDOWN NOSAVE.");
+    ctx.reply.Error(ctx.server.BusyError());
     return;
   }
   if (abort) {

@@ -59,6 +59,7 @@ bool Server::Init(std::string* err) {
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases), 0, this);
   RegisterCommands();
   lua_ = std::make_unique<LuaEngine>(*this);
+  functions_ = std::make_unique<LuaEngine>(*this, LuaEngine::Mode::kFunctions);
   ApplyRuntimeConfig();
   stats_.start_time_ms = clock_.NowMs();
   stats_.start_monotonic_us = Clock::RealMonotonicUs();
@@ -87,6 +88,7 @@ void Server::RegisterCommands() {
   RegisterTransactionCommands(commands_);
   RegisterPubSubCommands(commands_);
   RegisterScriptingCommands(commands_);
+  RegisterFunctionCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {
@@ -458,6 +460,18 @@ void Server::RejectCommand(Client& c, const Command* cmd, std::string_view error
   c.reply.Error(error);
 }
 
+std::string_view Server::BusyError() const {
+  if (lua_ && lua_->timed_out()) {
+    return "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN "
+           "NOSAVE.";
+  }
+  if (functions_ && functions_->timed_out()) {
+    return "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN "
+           "NOSAVE.";
+  }
+  return {};
+}
+
 void Server::ResumeAfterScript() {
   if (loop_ != nullptr) loop_->ScheduleBeforeSleep();
 }
@@ -570,11 +584,12 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
     postponed_.push_back(&c);
     return false;
   }
-  if (lua_ && lua_->timed_out() && !cmd->Is(kCmdAllowBusy)) {
-    RejectCommand(c, cmd,
-                  "BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
-                  "SHUTDOWN NOSAVE.");
-    return true;
+  if (!cmd->Is(kCmdAllowBusy)) {
+    std::string_view busy = BusyError();
+    if (!busy.empty()) {
+      RejectCommand(c, cmd, busy);
+      return true;
+    }
   }
   if (c.Has(kClientMulti) && QueueInMulti(c, *cmd, argv)) return true;
   Call(c, *cmd, argv);

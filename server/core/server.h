@@ -200,6 +200,9 @@ class Server : public KeyspaceEvents {
 
   // ---- scripting ----
   LuaEngine& lua() { return *lua_; }
+  LuaEngine& functions() { return *functions_; }
+  // The BUSY error when a script or function has run past busy-reply-threshold, else empty.
+  std::string_view BusyError() const;
   bool in_script() const { return in_script_; }
   void set_in_script(bool on) { in_script_ = on; }
   // While set, commands run now are not propagated (a script's redis.set_repl(REPL_NONE)).
@@ -288,6 +291,7 @@ class Server : public KeyspaceEvents {
   std::vector<Client*> postponed_;
 
   std::unique_ptr<LuaEngine> lua_;
+  std::unique_ptr<LuaEngine> functions_;
   bool in_script_ = false;
   bool propagation_suppressed_ = false;
   PubSubRegistry pubsub_;

@@ -127,6 +127,35 @@ visible.rawset = function(t, k, v)
 end
 __tessera_env = env
 __tessera_visible = visible
+-- What a function library sees while FUNCTION LOAD runs it: only registration and logging.
+local load_redis = {register_function = redis.register_function, log = redis.log,
+  setresp = redis.setresp, LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE,
+  LOG_NOTICE = redis.LOG_NOTICE, LOG_WARNING = redis.LOG_WARNING,
+  REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM}
+local load_redis_proxy = setmetatable({}, {
+  __index = function(_, n)
+    local v = load_redis[n]
+    if v == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(n) .. "'", 2)
+    end
+    return v
+  end,
+  __newindex = function() error("Attempt to modify a readonly table", 2) end,
+  __metatable = false })
+protected[load_redis_proxy] = true
+local load_visible = setmetatable({redis = load_redis_proxy}, {__index = visible})
+local load_env = setmetatable({}, {
+  __index = function(_, n)
+    local v = load_visible[n]
+    if v == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(n) .. "'", 2)
+    end
+    return v
+  end,
+  __newindex = function() error("Attempt to modify a readonly table", 2) end,
+  __metatable = false })
+protected[load_env] = true
+__tessera_load_env = load_env
 local real_loadstring, real_load, setfenv = loadstring, load, setfenv
 -- Chunks compiled by a script run in the script's sandbox, not in the real globals.
 visible.loadstring = function(s, name)
@@ -184,6 +213,11 @@ struct LuaEngine::Impl {
   int resp = 2;                      // redis.setresp
   int repl_flags = 3;                // redis.set_repl
   int64_t start_ms = 0;
+  // FUNCTION LOAD in progress: what redis.register_function collected.
+  bool loading = false;
+  std::vector<LuaFunction> pending;
+  std::string running_name;
+  std::vector<std::string> running_argv;
   // Scratch for redis.call (kept here: no C++ object may live in a frame that longjmps).
   std::vector<std::string> args;
   std::string error;
@@ -734,6 +768,118 @@ void Hook(lua_State* L, lua_Debug* ar) {
   }
 }
 
+bool ValidFunctionName(const char* s, size_t len) {
+  if (len == 0) return false;
+  for (size_t i = 0; i < len; ++i) {
+    char c = s[i];
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  }
+  return true;
+}
+
+// Flag names as scripts and libraries spell them.
+uint32_t ScriptFlagByName(std::string_view f) {
+  if (f == "no-writes") return kScriptNoWrites;
+  if (f == "allow-oom") return kScriptAllowOom;
+  if (f == "allow-stale") return kScriptAllowStale;
+  if (f == "no-cluster") return kScriptNoCluster;
+  if (f == "allow-cross-slot-keys") return kScriptAllowCrossSlot;
+  return 0;
+}
+
+// redis.register_function(name, callback) or redis.register_function{function_name=...,
+// callback=..., flags={...}, description=...}, only while FUNCTION LOAD runs the library.
+int RegisterFunction(lua_State* L) {
+  LuaEngine::Impl* impl = GetImpl(L);
+  int argc = lua_gettop(L);
+  const char* name = nullptr;
+  size_t name_len = 0;
+  const char* desc = nullptr;
+  size_t desc_len = 0;
+  uint32_t flags = 0;
+  int callback_idx = 0;
+  if (argc == 1 && lua_istable(L, 1)) {
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+      if (lua_type(L, -2) != LUA_TSTRING) return RaiseError(L, "named argument key given to redis.register_function is not a string");
+      const char* key = lua_tostring(L, -2);
+      if (strcmp(key, "function_name") == 0) {
+        if (lua_type(L, -1) != LUA_TSTRING) return RaiseError(L, "function_name argument given to redis.register_function must be a string");
+        name = lua_tolstring(L, -1, &name_len);
+      } else if (strcmp(key, "description") == 0) {
+        if (lua_type(L, -1) != LUA_TSTRING) return RaiseError(L, "description argument given to redis.register_function must be a string");
+        desc = lua_tolstring(L, -1, &desc_len);
+      } else if (strcmp(key, "callback") == 0) {
+        if (lua_type(L, -1) != LUA_TFUNCTION) return RaiseError(L, "callback argument given to redis.register_function must be a function");
+      } else if (strcmp(key, "flags") == 0) {
+        if (lua_type(L, -1) != LUA_TTABLE) return RaiseError(L, "flags argument to redis.register_function must be a table representing function flags");
+        for (int j = 1;; ++j) {
+          lua_rawgeti(L, -1, j);
+          if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            break;
+          }
+          if (lua_type(L, -1) != LUA_TSTRING) return RaiseError(L, "unknown flag given");
+          size_t flen;
+          const char* f = lua_tolstring(L, -1, &flen);
+          uint32_t bit = ScriptFlagByName(std::string_view(f, flen));
+          if (bit == 0) return RaiseError(L, "unknown flag given");
+          flags |= bit;
+          lua_pop(L, 1);
+        }
+      } else {
+        return RaiseError(L, "unknown argument given to redis.register_function");
+      }
+      lua_pop(L, 1);
+    }
+    lua_getfield(L, 1, "callback");
+    callback_idx = lua_gettop(L);
+    if (name == nullptr) return RaiseError(L, "redis.register_function must get a function name argument");
+    if (!lua_isfunction(L, callback_idx)) return RaiseError(L, "redis.register_function must get a callback argument");
+  } else if (argc == 2) {
+    if (lua_type(L, 1) != LUA_TSTRING) return RaiseError(L, "first argument to redis.register_function must be a string");
+    if (lua_type(L, 2) != LUA_TFUNCTION) return RaiseError(L, "second argument to redis.register_function must be a function");
+    name = lua_tolstring(L, 1, &name_len);
+    callback_idx = 2;
+  } else if (argc == 1) {
+    return RaiseError(L, "calling redis.register_function with a single argument is only "
+                         "applicable to Lua table (representing named arguments).");
+  } else {
+    return RaiseError(L, "wrong number of arguments to redis.register_function");
+  }
+  if (!ValidFunctionName(name, name_len)) {
+    // (Redis 7.0 words this error as for library names.)
+    return RaiseError(L, "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
+  }
+  for (const LuaFunction& f : impl->pending) {
+    if (f.name.size() == name_len && memcmp(f.name.data(), name, name_len) == 0) {
+      return RaiseError(L, "Function already exists in the library");
+    }
+  }
+  lua_pushvalue(L, callback_idx);
+  int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  LuaFunction fn;
+  fn.name.assign(name, name_len);
+  if (desc != nullptr) {
+    fn.description.assign(desc, desc_len);
+    fn.has_description = true;
+  }
+  fn.flags = flags;
+  fn.ref = ref;
+  impl->pending.push_back(std::move(fn));
+  return 0;
+}
+
+// FUNCTION LOAD may not run forever: its code gets 500 ms, as in Redis.
+void LoadHook(lua_State* L, lua_Debug* ar) {
+  (void)ar;
+  LuaEngine::Impl* impl = GetImpl(L);
+  if (Clock::RealMonotonicUs() / 1000 - impl->start_ms > 500) {
+    lua_sethook(L, LoadHook, LUA_MASKLINE, 0);
+    luaL_error(L, "FUNCTION LOAD timeout");
+  }
+}
+
 void SetField(lua_State* L, const char* name, lua_CFunction f) {
   lua_pushstring(L, name);
   lua_pushcfunction(L, f);
@@ -813,7 +959,8 @@ bool ParseShebang(std::string_view body, uint32_t* flags, size_t* body_offset, s
   return true;
 }
 
-LuaEngine::LuaEngine(Server& server) : server_(server), impl_(std::make_unique<Impl>()) {
+LuaEngine::LuaEngine(Server& server, Mode mode)
+    : server_(server), mode_(mode), impl_(std::make_unique<Impl>()) {
   impl_->engine = this;
   impl_->server = &server;
   impl_->fake = server.CreateFakeClient();
@@ -856,6 +1003,7 @@ void LuaEngine::CreateState() {
   SetField(L, "set_repl", RedisSetRepl);
   SetField(L, "replicate_commands", RedisReplicateCommands);
   SetField(L, "acl_check_cmd", RedisAclCheckCmd);
+  if (mode_ == Mode::kFunctions) SetField(L, "register_function", RegisterFunction);
   SetField(L, "breakpoint", RedisBreakpoint);
   SetField(L, "debug", RedisDebug);
   SetNumber(L, "LOG_DEBUG", 0);
@@ -989,10 +1137,49 @@ void LuaEngine::Run(CommandContext& ctx, const std::string& sha,
     return;
   }
   lua_State* L = L_;
+  SetArray(L, "KEYS", keys);
+  SetArray(L, "ARGV", args);
+  lua_getglobal(L, "__tessera_err_handler");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
+  Execute(ctx, sha, 0, script.flags, read_only);
+}
+
+namespace {
+
+void PushArray(lua_State* L, std::span<const std::string_view> items) {
+  lua_createtable(L, static_cast<int>(items.size()), 0);
+  for (size_t i = 0; i < items.size(); ++i) {
+    lua_pushlstring(L, items[i].data(), items[i].size());
+    lua_rawseti(L, -2, static_cast<int>(i + 1));
+  }
+}
+
+}  // namespace
+
+void LuaEngine::CallFunction(CommandContext& ctx, const LuaFunction& fn,
+                             std::span<const std::string_view> keys,
+                             std::span<const std::string_view> args, bool read_only) {
+  if (read_only && !(fn.flags & kScriptNoWrites)) {
+    ctx.reply.Error("ERR Can not execute a script with write flag using *_ro command.");
+    return;
+  }
+  lua_State* L = L_;
+  lua_getglobal(L, "__tessera_err_handler");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, fn.ref);
+  PushArray(L, keys);
+  PushArray(L, args);
+  Execute(ctx, fn.name, 2, fn.flags, read_only);
+}
+
+void LuaEngine::Execute(CommandContext& ctx, const std::string& name, int nargs, uint32_t flags,
+                        bool read_only) {
+  lua_State* L = L_;
   Impl& im = *impl_;
   im.ctx = &ctx;
-  im.current_sha = sha;
-  im.read_only = read_only || (script.flags & kScriptNoWrites) != 0;
+  im.current_sha = name;
+  im.running_name = name;
+  im.running_argv.assign(ctx.argv.begin(), ctx.argv.end());
+  im.read_only = read_only || (flags & kScriptNoWrites) != 0;
   im.wrote = false;
   im.kill_requested = false;
   im.resp = 2;
@@ -1000,17 +1187,12 @@ void LuaEngine::Run(CommandContext& ctx, const std::string& sha,
   im.start_ms = Clock::RealMonotonicUs() / 1000;
   im.fake->db_index = ctx.client.db_index;
   im.fake->db = ctx.client.db;
-
-  SetArray(L, "KEYS", keys);
-  SetArray(L, "ARGV", args);
-  lua_getglobal(L, "__tessera_err_handler");
-  lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
   running_ = true;
   timed_out_ = false;
   caller_ = &ctx.client;
   server_.set_in_script(true);
   lua_sethook(L, Hook, LUA_MASKCOUNT, kHookInstructions);
-  int rc = lua_pcall(L, 0, 1, -2);
+  int rc = lua_pcall(L, nargs, 1, -(nargs + 2));
   lua_sethook(L, nullptr, 0, 0);
   server_.set_in_script(false);
   running_ = false;
@@ -1024,13 +1206,162 @@ void LuaEngine::Run(CommandContext& ctx, const std::string& sha,
   // The reply goes to the caller in its own protocol.
   ctx.reply.set_resp3(ctx.client.resp == 3);
   if (rc != 0) {
-    ReplyScriptError(L, ctx.reply, sha);
+    ReplyScriptError(L, ctx.reply, name);
   } else {
     ReplyValue(L, ctx.reply, im.resp, 0);
   }
   lua_pop(L, 2);  // the result (or error) and the handler
   // Scripts make garbage quickly; collect a step each run as Redis does.
   lua_gc(L, LUA_GCSTEP, 1);
+}
+
+const std::string& LuaEngine::running_name() const { return impl_->running_name; }
+const std::vector<std::string>& LuaEngine::running_argv() const { return impl_->running_argv; }
+int64_t LuaEngine::running_since_ms() const { return impl_->start_ms; }
+
+// ---- function libraries ----
+
+bool ParseLibraryMetadata(std::string_view code, std::string* name, size_t* body_offset,
+                          std::string* err) {
+  if (code.substr(0, 2) != "#!") {
+    *err = "ERR Missing library metadata";
+    return false;
+  }
+  size_t end = code.find('\n');
+  if (end == std::string_view::npos) {
+    *err = "ERR Invalid library metadata";
+    return false;
+  }
+  *body_offset = end;
+  auto split = SplitArgs(code.substr(2, end - 2));
+  std::vector<std::string> parts = split ? *split : std::vector<std::string>();
+  if (parts.empty()) {
+    *err = "ERR Invalid library metadata";
+    return false;
+  }
+  if (!EqualsIgnoreCase(parts[0], "lua")) {
+    *err = "ERR Engine '" + parts[0] + "' not found";
+    return false;
+  }
+  name->clear();
+  bool named = false;
+  for (size_t j = 1; j < parts.size(); ++j) {
+    std::string_view p = parts[j];
+    if (p.substr(0, 5) == "name=") {
+      if (named) {
+        *err = "ERR Invalid metadata value, name argument was given multiple times";
+        return false;
+      }
+      *name = std::string(p.substr(5));
+      named = true;
+    } else {
+      *err = "ERR Invalid metadata value given: " + parts[j];
+      return false;
+    }
+  }
+  if (!named) {
+    *err = "ERR Library name was not given";
+    return false;
+  }
+  if (!ValidFunctionName(name->data(), name->size())) {
+    *err = "ERR Library names can only contain letters, numbers, or underscores(_) and must be "
+           "at least one character long";
+    return false;
+  }
+  return true;
+}
+
+const LuaFunction* LuaEngine::FindFunction(std::string_view name) const {
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return nullptr;
+  auto lib = libraries_.find(it->second.first);
+  return &lib->second.functions[it->second.second];
+}
+
+bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* name,
+                            std::string* err) {
+  size_t off = 0;
+  if (!ParseLibraryMetadata(code, name, &off, err)) return false;
+  auto existing = libraries_.find(*name);
+  if (existing != libraries_.end() && !replace) {
+    *err = "ERR Library '" + *name + "' already exists";
+    return false;
+  }
+  lua_State* L = L_;
+  if (luaL_loadbuffer(L, code.data() + off, code.size() - off, "@user_function") != 0) {
+    *err = fmt::format("ERR Error compiling function: {}", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return false;
+  }
+  lua_getglobal(L, "__tessera_load_env");
+  lua_setfenv(L, -2);
+  Impl& im = *impl_;
+  im.loading = true;
+  im.pending.clear();
+  im.start_ms = Clock::RealMonotonicUs() / 1000;
+  lua_sethook(L, LoadHook, LUA_MASKCOUNT, kHookInstructions);
+  int rc = lua_pcall(L, 0, 0, 0);
+  lua_sethook(L, nullptr, 0, 0);
+  im.loading = false;
+  std::vector<LuaFunction> fns;
+  fns.swap(im.pending);
+  auto drop = [&]() {
+    for (const LuaFunction& f : fns) luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
+  };
+  if (rc != 0) {
+    std::string msg;
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "";
+      lua_pop(L, 1);
+    } else {
+      msg = std::string("ERR ") + (lua_isstring(L, -1) ? lua_tostring(L, -1) : "unknown error");
+    }
+    lua_pop(L, 1);
+    drop();
+    *err = "ERR Error registering functions: " + msg;
+    return false;
+  }
+  if (fns.empty()) {
+    *err = "ERR No functions registered";
+    return false;
+  }
+  for (const LuaFunction& f : fns) {
+    auto it = functions_.find(f.name);
+    if (it != functions_.end() && it->second.first != *name) {
+      *err = "ERR Function " + f.name + " already exists";
+      drop();
+      return false;
+    }
+  }
+  if (existing != libraries_.end()) DeleteLibrary(*name);
+  LuaLibrary lib;
+  lib.name = *name;
+  lib.code = std::string(code);
+  lib.functions = std::move(fns);
+  for (size_t i = 0; i < lib.functions.size(); ++i) {
+    functions_[lib.functions[i].name] = {*name, i};
+  }
+  libraries_.emplace(*name, std::move(lib));
+  return true;
+}
+
+bool LuaEngine::DeleteLibrary(std::string_view name) {
+  auto it = libraries_.find(name);
+  if (it == libraries_.end()) return false;
+  for (const LuaFunction& f : it->second.functions) {
+    functions_.erase(f.name);
+    if (L_ != nullptr) luaL_unref(L_, LUA_REGISTRYINDEX, f.ref);
+  }
+  libraries_.erase(it);
+  return true;
+}
+
+void LuaEngine::FlushLibraries() {
+  libraries_.clear();
+  functions_.clear();
+  CloseState();
+  CreateState();
 }
 
 }  // namespace tessera

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -35,9 +36,29 @@ enum ScriptFlag : uint32_t {
 // stay right).
 bool ParseShebang(std::string_view body, uint32_t* flags, size_t* body_offset, std::string* err);
 
+// A function registered by a library (redis.register_function).
+struct LuaFunction {
+  std::string name;
+  std::string description;  // empty: none
+  bool has_description = false;
+  uint32_t flags = 0;  // ScriptFlag bits
+  int ref = -1;        // the callback in the Lua registry
+};
+
+struct LuaLibrary {
+  std::string name;
+  std::string code;
+  std::vector<LuaFunction> functions;
+};
+
+// Parses "#!lua name=<lib>" of a function library; *body_offset as for ParseShebang.
+bool ParseLibraryMetadata(std::string_view code, std::string* name, size_t* body_offset,
+                          std::string* err);
+
 class LuaEngine {
  public:
-  explicit LuaEngine(Server& server);
+  enum class Mode { kEval, kFunctions };
+  explicit LuaEngine(Server& server, Mode mode = Mode::kEval);
   ~LuaEngine();
   LuaEngine(const LuaEngine&) = delete;
   LuaEngine& operator=(const LuaEngine&) = delete;
@@ -56,6 +77,24 @@ class LuaEngine {
   // read_only: EVAL_RO/EVALSHA_RO.
   void Run(CommandContext& ctx, const std::string& sha, std::span<const std::string_view> keys,
            std::span<const std::string_view> args, bool read_only);
+
+  // ---- functions (Mode::kFunctions) ----
+  // FUNCTION LOAD: runs the library's code to collect its functions. *name is the library.
+  bool LoadLibrary(std::string_view code, bool replace, std::string* name, std::string* err);
+  // Adds already-checked libraries (FUNCTION RESTORE); false with *err when one conflicts.
+  bool DeleteLibrary(std::string_view name);
+  void FlushLibraries();
+  const std::map<std::string, LuaLibrary, std::less<>>& libraries() const { return libraries_; }
+  const LuaFunction* FindFunction(std::string_view name) const;
+  size_t function_count() const { return functions_.size(); }
+  // FCALL/FCALL_RO.
+  void CallFunction(CommandContext& ctx, const LuaFunction& fn,
+                    std::span<const std::string_view> keys,
+                    std::span<const std::string_view> args, bool read_only);
+  // What runs now (FUNCTION STATS): name, command, start time.
+  const std::string& running_name() const;
+  const std::vector<std::string>& running_argv() const;
+  int64_t running_since_ms() const;  // monotonic ms
 
   // A script is executing now (and, if timed_out, has run past busy-reply-threshold).
   bool running() const { return running_; }
@@ -77,10 +116,17 @@ class LuaEngine {
   };
   void CreateState();
   void CloseState();
+  // Runs the function on top of the stack (below it: the error handler and nargs arguments)
+  // as the caller's script, then replies. `name` is used in error texts.
+  void Execute(CommandContext& ctx, const std::string& name, int nargs, uint32_t flags,
+               bool read_only);
 
   Server& server_;
-  lua_State* L_ = nullptr;
+  Mode mode_;
   std::unique_ptr<Impl> impl_;
+  std::map<std::string, LuaLibrary, std::less<>> libraries_;
+  std::map<std::string, std::pair<std::string, size_t>, std::less<>> functions_;  // -> lib, idx
+  lua_State* L_ = nullptr;
   std::unordered_map<std::string, Script> scripts_;
   size_t scripts_bytes_ = 0;
   bool running_ = false;
