@@ -7,6 +7,7 @@
 #include "server/commands/families.h"
 #include "server/commands/helpers.h"
 #include "server/core/context.h"
+#include "server/core/tracking.h"
 
 namespace tessera {
 
@@ -158,6 +159,7 @@ void Reset(CommandContext& ctx) {
   if (c.Has(kClientMulti)) ctx.server.DiscardTransaction(c);
   ctx.server.watches().UnwatchAll(c);
   c.flags &= ~kClientDirtyCas;
+  ctx.server.tracking().Disable(c);
   if (c.subs) {
     ctx.server.UnsubscribeAll(c, PubSubKind::kChannel, false);
     ctx.server.UnsubscribeAll(c, PubSubKind::kPattern, false);
@@ -192,6 +194,9 @@ std::string FlagString(const Client& c) {
   if (c.Has(kClientPubsub)) f += 'P';
   if (c.Has(kClientMulti)) f += 'x';
   if (c.Has(kClientBlocked) || c.Has(kClientPostponed)) f += 'b';
+  if (c.Has(kClientTracking)) f += 't';
+  if (c.tracking && c.tracking->broken_redirect) f += 'R';
+  if (c.tracking && c.tracking->bcast) f += 'B';
   if (c.Has(kClientDirtyCas)) f += 'd';
   if (c.Has(kClientCloseAfterReply)) f += 'c';
   if (c.Has(kClientCloseAsap)) f += 'A';
@@ -215,14 +220,15 @@ std::string ClientLine(const Client& c, int64_t now_ms) {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll={} "
-      "omem={} tot-mem={} events={} cmd={} user=default redir=-1 resp={}",
+      "omem={} tot-mem={} events={} cmd={} user=default redir={} resp={}",
       c.id, c.addr, c.laddr, c.fd, c.name, (now_ms - c.ctime_ms) / 1000,
       (now_ms - c.last_interaction_ms) / 1000, FlagString(c), c.db_index,
       c.subs ? c.subs->channels.size() : 0, c.subs ? c.subs->patterns.size() : 0,
       c.ShardSubscriptionCount(),
       c.Has(kClientMulti) ? static_cast<int64_t>(c.multi_queue.size()) : -1, qbuf, qbuf_free,
       c.argv_mem, c.multi_mem, first, first, obl, oll, omem, tot + c.multi_mem, events,
-      c.last_cmd ? c.last_cmd->fullname : "NULL", c.resp);
+      c.last_cmd ? c.last_cmd->fullname : "NULL",
+      c.tracking ? static_cast<int64_t>(c.tracking->redirect) : -1, c.resp);
 }
 
 enum class ClientType { kAny, kNormal, kMaster, kReplica, kPubsub };
@@ -440,6 +446,152 @@ void ClientNoEvict(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p]... [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+void ClientTracking(CommandContext& ctx) {
+  Client& c = ctx.client;
+  TrackingState want;
+  std::vector<std::string> prefixes;
+  bool redirect_given = false;
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    bool more = j + 1 < ctx.argc();
+    std::string_view a = ctx.argv[j];
+    if (EqualsIgnoreCase(a, "redirect") && more) {
+      ++j;
+      if (redirect_given) {
+        ctx.reply.Error("ERR A client can only redirect to a single other client");
+        return;
+      }
+      auto id = ParseInt64(ctx.argv[j]);
+      if (!id) {
+        ctx.reply.Error(err::kNotInteger);
+        return;
+      }
+      if (ctx.server.FindClient(static_cast<uint64_t>(*id)) == nullptr) {
+        ctx.reply.Error("ERR The client ID you want redirect to does not exist");
+        return;
+      }
+      want.redirect = static_cast<uint64_t>(*id);
+      redirect_given = true;
+    } else if (EqualsIgnoreCase(a, "bcast")) {
+      want.bcast = true;
+    } else if (EqualsIgnoreCase(a, "optin")) {
+      want.optin = true;
+    } else if (EqualsIgnoreCase(a, "optout")) {
+      want.optout = true;
+    } else if (EqualsIgnoreCase(a, "noloop")) {
+      want.noloop = true;
+    } else if (EqualsIgnoreCase(a, "prefix") && more) {
+      prefixes.emplace_back(ctx.argv[++j]);
+    } else {
+      ctx.Syntax();
+      return;
+    }
+  }
+  if (EqualsIgnoreCase(ctx.argv[2], "on")) {
+    if (!want.bcast && !prefixes.empty()) {
+      ctx.reply.Error("ERR PREFIX option requires BCAST mode to be enabled");
+      return;
+    }
+    if (c.Has(kClientTracking) && c.tracking->bcast != want.bcast) {
+      ctx.reply.Error("ERR You can't switch BCAST mode on/off before disabling tracking for "
+                      "this client, and then re-enabling it with a different mode.");
+      return;
+    }
+    if (want.bcast && (want.optin || want.optout)) {
+      ctx.reply.Error("ERR OPTIN and OPTOUT are not compatible with BCAST");
+      return;
+    }
+    if (want.optin && want.optout) {
+      ctx.reply.Error("ERR You can't use both OPTIN and OPTOUT");
+      return;
+    }
+    if (c.Has(kClientTracking) && ((want.optin && c.tracking->optout) ||
+                                   (want.optout && c.tracking->optin))) {
+      ctx.reply.Error("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for "
+                      "this client, and then re-enabling it with a different mode.");
+      return;
+    }
+    if (want.bcast) {
+      std::string err = TrackingTable::CheckPrefixes(c, prefixes);
+      if (!err.empty()) {
+        ctx.reply.Error(err);
+        return;
+      }
+    }
+    want.prefixes = std::move(prefixes);
+    ctx.server.tracking().Enable(c, want);
+  } else if (EqualsIgnoreCase(ctx.argv[2], "off")) {
+    ctx.server.tracking().Disable(c);
+  } else {
+    ctx.Syntax();
+    return;
+  }
+  ctx.reply.Ok();
+}
+
+void ClientCaching(CommandContext& ctx) {
+  Client& c = ctx.client;
+  if (!c.Has(kClientTracking)) {
+    ctx.reply.Error("ERR CLIENT CACHING can be called only when the client is in tracking mode "
+                    "with OPTIN or OPTOUT mode enabled");
+    return;
+  }
+  if (EqualsIgnoreCase(ctx.argv[2], "yes")) {
+    if (!c.tracking->optin) {
+      ctx.reply.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN "
+                      "mode.");
+      return;
+    }
+  } else if (EqualsIgnoreCase(ctx.argv[2], "no")) {
+    if (!c.tracking->optout) {
+      ctx.reply.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT "
+                      "mode.");
+      return;
+    }
+  } else {
+    ctx.Syntax();
+    return;
+  }
+  c.tracking->caching = true;
+  ctx.reply.Ok();
+}
+
+void ClientGetRedir(CommandContext& ctx) {
+  const Client& c = ctx.client;
+  ctx.reply.Integer(c.tracking ? static_cast<int64_t>(c.tracking->redirect) : -1);
+}
+
+void ClientTrackingInfo(CommandContext& ctx) {
+  const Client& c = ctx.client;
+  const TrackingState* t = c.tracking.get();
+  std::vector<std::string_view> flags;
+  flags.push_back(t ? "on" : "off");
+  if (t) {
+    if (t->bcast) flags.push_back("bcast");
+    if (t->optin) {
+      flags.push_back("optin");
+      if (t->caching) flags.push_back("caching-yes");
+    }
+    if (t->optout) {
+      flags.push_back("optout");
+      if (t->caching) flags.push_back("caching-no");
+    }
+    if (t->noloop) flags.push_back("noloop");
+    if (t->broken_redirect) flags.push_back("broken_redirect");
+  }
+  ctx.reply.MapHeader(3);
+  ctx.reply.Bulk("flags");
+  ctx.reply.SetHeader(flags.size());
+  for (std::string_view f : flags) ctx.reply.Bulk(f);
+  ctx.reply.Bulk("redirect");
+  ctx.reply.Integer(t ? static_cast<int64_t>(t->redirect) : -1);
+  ctx.reply.Bulk("prefixes");
+  std::vector<std::string> prefixes = t ? t->prefixes : std::vector<std::string>();
+  std::sort(prefixes.begin(), prefixes.end());
+  ctx.reply.ArrayHeader(prefixes.size());
+  for (const std::string& p : prefixes) ctx.reply.Bulk(p);
+}
+
 void ClientUnblock(CommandContext& ctx) {
   if (ctx.argc() > 4) {
     ctx.reply.Error(fmt::format(
@@ -590,6 +742,21 @@ void RegisterConnectionCommands(CommandTable& t) {
              sub("reply", ClientReply, 3, kClientFlags,
                  "Instructs the server whether to reply to commands.", "3.2.0",
                  "action=ON|OFF|SKIP"),
+             sub("tracking", ClientTracking, -3, kClientFlags,
+                 "Controls server-assisted client-side caching for the connection.", "6.0.0",
+                 "[status=ON|OFF] [REDIRECT client-id:integer] [PREFIX prefix:string...] [BCAST] "
+                 "[OPTIN] [OPTOUT] [NOLOOP]"),
+             sub("caching", ClientCaching, 3, kClientFlags,
+                 "Instructs the server whether to track the keys in the next request.", "6.0.0",
+                 "mode=YES|NO"),
+             sub("getredir", ClientGetRedir, 2, kClientFlags,
+                 "Returns the client ID to which the connection's tracking notifications are "
+                 "redirected.",
+                 "6.0.0", ""),
+             sub("trackinginfo", ClientTrackingInfo, 2, kClientFlags,
+                 "Returns information about server-assisted client-side caching for the "
+                 "connection.",
+                 "6.2.0", ""),
              sub("no-evict", ClientNoEvict, 3, kCmdAdmin | kClientFlags,
                  "Sets the client eviction mode of the connection.", "7.0.0", "enabled=ON|OFF"),
              sub("help", ClientHelp, 2, kCmdLoading | kCmdStale,

@@ -71,8 +71,9 @@ void AppendClients(Server& s, std::string& o) {
   o += fmt::format(
       "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\n"
       "client_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\n"
-      "blocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
-      connected, s.config().maxclients, max_in, max_out, blocked, s.clients_in_timeout_table());
+      "blocked_clients:{}\r\ntracking_clients:{}\r\nclients_in_timeout_table:{}\r\n",
+      connected, s.config().maxclients, max_in, max_out, blocked,
+      s.tracking().tracking_clients(), s.clients_in_timeout_table());
 }
 
 void AppendMemory(Server& s, std::string& o) {
@@ -161,8 +162,8 @@ void AppendStats(Server& s, std::string& o) {
       "pubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
       "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
       "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
-      "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\n"
-      "tracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:{}\r\n"
+      "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:{}\r\n"
+      "tracking_total_items:{}\r\ntracking_total_prefixes:{}\r\nunexpected_error_replies:{}\r\n"
       "total_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:{}\r\n"
       "total_writes_processed:{}\r\nio_threaded_reads_processed:0\r\n"
       "io_threaded_writes_processed:0\r\nclient_query_buffer_limit_disconnections:{}\r\n"
@@ -174,7 +175,8 @@ void AppendStats(Server& s, std::string& o) {
       ks.expired_keys, ks.expired_stale_perc * 100, ks.expired_time_cap_reached_count,
       ks.expire_cycle_cpu_us / 1000, ks.hits, ks.misses,
       s.pubsub().channels(PubSubKind::kChannel).size(), s.pubsub().patterns().size(),
-      s.pubsub().channels(PubSubKind::kShard).size(), st.unexpected_error_replies,
+      s.pubsub().channels(PubSubKind::kShard).size(), s.tracking().total_keys(),
+      s.tracking().total_items(), s.tracking().total_prefixes(), st.unexpected_error_replies,
       st.total_error_replies, st.total_reads_processed, st.total_writes_processed,
       st.client_qbuf_limit_disconnections, st.client_outbuf_limit_disconnections);
 }

@@ -494,6 +494,7 @@ void FlushDb(CommandContext& ctx) {
   if (!FlushMode(ctx, &async)) return;
   size_t n = ctx.db().size();
   ctx.server.watches().TouchDb(ctx.db(), nullptr, ctx.now_ms);
+  ctx.server.TrackingFlush();
   ctx.ks().Flush(ctx.db(), async);
   ctx.Dirty(n);
   ctx.reply.Ok();
@@ -507,6 +508,7 @@ void FlushAll(CommandContext& ctx) {
     n += ctx.ks().db(i).size();
     ctx.server.watches().TouchDb(ctx.ks().db(i), nullptr, ctx.now_ms);
   }
+  ctx.server.TrackingFlush();
   ctx.ks().FlushAll(async);
   ctx.Dirty(n + 1);
   ctx.reply.Ok();

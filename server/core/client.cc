@@ -1,5 +1,7 @@
 #include "server/core/client.h"
 
+#include "server/core/tracking.h"
+
 #include <cstdlib>
 #include <cstring>
 #include <new>

@@ -18,6 +18,7 @@ namespace tessera {
 
 class Connection;
 class Db;
+struct TrackingState;
 struct Command;
 
 enum ClientFlag : uint64_t {
@@ -41,6 +42,7 @@ enum ClientFlag : uint64_t {
   kClientDirtyCas = 1ULL << 17,   // a WATCHed key was touched: EXEC fails
   kClientDirtyExec = 1ULL << 18,  // a command was rejected while queueing: EXECABORT
   kClientProtected = 1ULL << 19,  // runs a busy script: its input waits until the script ends
+  kClientTracking = 1ULL << 20,   // CLIENT TRACKING on (settings in Client::tracking)
 };
 
 // A client's private input buffer: holds a partial command (or input left while the client is
@@ -146,6 +148,7 @@ class Client {
   std::vector<WatchedKey> watched;
 
   std::unique_ptr<Subscriptions> subs;
+  std::unique_ptr<TrackingState> tracking;
   size_t SubscriptionCount() const { return subs ? subs->channels.size() + subs->patterns.size() : 0; }
   size_t ShardSubscriptionCount() const { return subs ? subs->shard_channels.size() : 0; }
 

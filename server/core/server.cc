@@ -241,6 +241,7 @@ void Server::UnblockClient(Client& c, bool timed_out, std::string_view error,
 
 void Server::KeyModified(int db, std::string_view key) {
   if (!watches_.empty()) watches_.Touch(db, key, keyspace_->db(db).Find(key) != nullptr);
+  if (tracking_.active()) tracking_.InvalidateKey(key, current_client_);
   if (blocking_keys_.empty()) return;
   auto it = blocking_keys_.find(std::make_pair(db, std::string(key)));
   if (it == blocking_keys_.end()) return;
@@ -334,6 +335,7 @@ void Server::HandleBlockedClients() {
 void Server::DestroyClient(Client* c) {
   UnregisterBlocked(*c);
   watches_.UnwatchAll(*c);
+  tracking_.Disable(*c);
   if (c->subs) {
     UnsubscribeAll(*c, PubSubKind::kChannel, false);
     UnsubscribeAll(*c, PubSubKind::kPattern, false);
@@ -593,6 +595,10 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   }
   if (c.Has(kClientMulti) && QueueInMulti(c, *cmd, argv)) return true;
   Call(c, *cmd, argv);
+  // CLIENT CACHING applies to the next command only (CLIENT commands and MULTI keep it).
+  if (c.tracking && !c.Has(kClientMulti) && cmd->fullname.rfind("client|", 0) != 0) {
+    c.tracking->caching = false;
+  }
   if (!ready_keys_.empty()) ServeReadyKeys();
   return !c.Has(kClientCloseAsap | kClientCloseAfterReply | kClientPostponed | kClientBlocked);
 }
@@ -622,12 +628,27 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
 
   // A blocked command served later was counted (and shown to monitors) when it first ran.
   if (!reprocessing_) RecordCall(c, cmd, argv, now_ms, duration_us, errors_before);
+  // Client-side caching: remember what a tracking client read (for a script, its caller).
+  if (cmd.Is(kCmdReadonly) && tracking_.tracking_clients() > 0 && cmd.fullname != "eval_ro" &&
+      cmd.fullname != "evalsha_ro" && cmd.fullname != "fcall_ro") {
+    Client* owner = c.Has(kClientFake) && in_script_ ? ScriptCaller() : &c;
+    if (owner != nullptr && owner->Has(kClientTracking)) tracking_.RememberKeys(*owner, cmd, argv);
+  }
   if (dirty > dirty_before && !ctx.prevent_default_propagation && propagating() &&
       !propagation_suppressed_) {
     Propagate(c.db_index, std::vector<std::string>(argv.begin(), argv.end()));
   }
-  if (call_depth_ == 0) FlushPropagation();
+  if (call_depth_ == 0) {
+    FlushPropagation();
+    tracking_.FlushPendingFor(c);  // invalidations of its own writes follow its reply
+  }
   CheckOutputLimits(c);
+}
+
+Client* Server::ScriptCaller() const {
+  if (lua_ && lua_->running()) return lua_->caller();
+  if (functions_ && functions_->running()) return functions_->caller();
+  return nullptr;
 }
 
 void Server::RecordCall(Client& c, const Command& cmd, std::span<const std::string_view> argv,
@@ -757,6 +778,7 @@ void Server::FlushPropagation() {
 
 void Server::OnExpired(Db& db, std::string_view key) {
   if (!watches_.empty()) watches_.Touch(db.id(), key, false);
+  if (tracking_.active()) tracking_.InvalidateKey(key, current_client_);
   NotifyKeyspaceEvent(kNotifyExpired, "expired", key, db.id());
   if (propagating()) {
     Propagate(db.id(), {keyspace_->lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});
@@ -863,6 +885,10 @@ void Server::BeforeSleep() {
     }
   }
   FlushPropagation();
+  if (tracking_.active()) {
+    tracking_.BroadcastPending();
+    tracking_.Limit(static_cast<size_t>(config_.tracking_table_max_keys));
+  }
 }
 
 bool Server::PrepareShutdown(int flags, std::string* why) {

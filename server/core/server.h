@@ -21,6 +21,7 @@
 #include "server/core/pubsub.h"
 #include "server/core/server_config.h"
 #include "server/core/slowlog.h"
+#include "server/core/tracking.h"
 #include "server/core/watch.h"
 #include "server/keyspace/keyspace.h"
 
@@ -198,6 +199,13 @@ class Server : public KeyspaceEvents {
   bool in_exec() const { return in_exec_; }
   void set_in_exec(bool on) { in_exec_ = on; }
 
+  // ---- client-side caching ----
+  TrackingTable& tracking() { return tracking_; }
+  // FLUSHDB/FLUSHALL: tells every tracking client to drop its cache.
+  void TrackingFlush() { tracking_.InvalidateAll(current_client_); }
+  // The client a script runs for (its keys are tracked for it), or null.
+  Client* ScriptCaller() const;
+
   // ---- scripting ----
   LuaEngine& lua() { return *lua_; }
   LuaEngine& functions() { return *functions_; }
@@ -295,6 +303,7 @@ class Server : public KeyspaceEvents {
   bool in_script_ = false;
   bool propagation_suppressed_ = false;
   PubSubRegistry pubsub_;
+  TrackingTable tracking_{*this};
   WatchTable watches_;
   bool in_exec_ = false;
 

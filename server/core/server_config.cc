@@ -418,6 +418,7 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   // Events, scripting
   reg.Add(Custom("notify-keyspace-events", &c.notify_keyspace_events, "", SetNotifyEvents,
                  GetNotifyEvents));
+  reg.Add(Int("tracking-table-max-keys", &c.tracking_table_max_keys, "1000000", 0, kLongMax));
   reg.Add(Int("busy-reply-threshold", &c.busy_reply_threshold, "5000", 0, kLongMax, 0, nullptr,
               "lua-time-limit"));
 }

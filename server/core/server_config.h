@@ -94,6 +94,7 @@ struct ServerConfig {
   // Events, scripting
   uint32_t notify_keyspace_events = 0;  // NotifyClass bits plus kNotifyKeyspace/Keyevent
   int64_t busy_reply_threshold = 5000;  // ms a script runs before others get BUSY
+  int64_t tracking_table_max_keys = 1000000;
 };
 
 inline constexpr uint32_t kNotifyKeyspace = 1 << 0;  // K
