@@ -115,7 +115,8 @@ std::string DumpLibraries(const LuaEngine& fns) {
 }
 
 // Checks the footer and returns the library codes of a payload.
-bool ParsePayload(std::string_view p, std::vector<std::string>* codes) {
+bool ParsePayload(std::string_view p, std::vector<std::string>* codes, std::string* err) {
+  *err = "ERR DUMP payload version or checksum are wrong";
   if (p.size() < 10) return false;
   uint16_t ver = static_cast<uint8_t>(p[p.size() - 10]) |
                  static_cast<uint16_t>(static_cast<uint8_t>(p[p.size() - 9]) << 8);
@@ -127,10 +128,16 @@ bool ParsePayload(std::string_view p, std::vector<std::string>* codes) {
   if (Crc64(0, p.data(), p.size() - 8) != crc) return false;
   std::string_view body = p.substr(0, p.size() - 10);
   while (!body.empty()) {
-    if (static_cast<uint8_t>(body[0]) != kOpcodeFunction2) return false;
+    if (static_cast<uint8_t>(body[0]) != kOpcodeFunction2) {
+      *err = "ERR given type is not a function";
+      return false;
+    }
     body.remove_prefix(1);
     std::string code;
-    if (!ReadRdbString(body, &code)) return false;
+    if (!ReadRdbString(body, &code)) {
+      *err = "ERR Failed loading library payload";
+      return false;
+    }
     codes->push_back(std::move(code));
   }
   return true;
@@ -139,21 +146,18 @@ bool ParsePayload(std::string_view p, std::vector<std::string>* codes) {
 // ---- commands ----
 
 void FunctionLoad(CommandContext& ctx) {
+  // FUNCTION LOAD [REPLACE ...] code: options come first, the code is the last argument.
   bool replace = false;
-  size_t i = 2;
-  if (ctx.argc() == 4) {
-    if (!EqualsIgnoreCase(ctx.argv[2], "replace")) {
-      ctx.reply.Error(fmt::format("ERR Unknown option given: {}", ctx.argv[2]));
+  size_t code_idx = ctx.argc() - 1;
+  for (size_t i = 2; i < code_idx; ++i) {
+    if (!EqualsIgnoreCase(ctx.argv[i], "replace")) {
+      ctx.reply.Error(fmt::format("ERR Unknown option given: {}", ctx.argv[i]));
       return;
     }
     replace = true;
-    i = 3;
-  } else if (ctx.argc() != 3) {
-    ctx.reply.Error(err::WrongArity(ctx.cmd.fullname));
-    return;
   }
   std::string name, error;
-  if (!ctx.server.functions().LoadLibrary(ctx.argv[i], replace, &name, &error)) {
+  if (!ctx.server.functions().LoadLibrary(ctx.argv[code_idx], replace, &name, &error)) {
     ctx.reply.Error(error);
     return;
   }
@@ -171,8 +175,14 @@ void FunctionDelete(CommandContext& ctx) {
 }
 
 void FunctionFlush(CommandContext& ctx) {
-  if (ctx.argc() > 3 || (ctx.argc() == 3 && !EqualsIgnoreCase(ctx.argv[2], "sync") &&
-                         !EqualsIgnoreCase(ctx.argv[2], "async"))) {
+  if (ctx.argc() > 3) {
+    ctx.reply.Error(fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. "
+                                "Try FUNCTION HELP.",
+                                ctx.argv[1]));
+    return;
+  }
+  if (ctx.argc() == 3 && !EqualsIgnoreCase(ctx.argv[2], "sync") &&
+      !EqualsIgnoreCase(ctx.argv[2], "async")) {
     ctx.reply.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     return;
   }
@@ -208,7 +218,7 @@ void ReplyLibrary(CommandContext& ctx, const LuaLibrary& lib, bool with_code) {
     if (f.flags & kScriptNoCluster) flags.push_back("no-cluster");
     if (f.flags & kScriptAllowCrossSlot) flags.push_back("allow-cross-slot-keys");
     r.SetHeader(flags.size());
-    for (std::string_view fl : flags) r.Bulk(fl);
+    for (std::string_view fl : flags) r.SimpleString(fl);
   }
   if (with_code) {
     r.Bulk("library_code");
@@ -237,7 +247,7 @@ void FunctionList(CommandContext& ctx) {
   }
   std::vector<const LuaLibrary*> libs;
   for (const auto& [name, lib] : ctx.server.functions().libraries()) {
-    if (has_pattern && !GlobMatch(pattern, name)) continue;
+    if (has_pattern && !GlobMatch(pattern, name, true)) continue;
     libs.push_back(&lib);
   }
   ctx.reply.ArrayHeader(libs.size());
@@ -249,7 +259,9 @@ void FunctionDump(CommandContext& ctx) { ctx.reply.Bulk(DumpLibraries(ctx.server
 void FunctionRestore(CommandContext& ctx) {
   enum class Policy { kAppend, kReplace, kFlush } policy = Policy::kAppend;
   if (ctx.argc() > 4) {
-    ctx.reply.Error(err::WrongArity(ctx.cmd.fullname));
+    ctx.reply.Error(fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. "
+                                "Try FUNCTION HELP.",
+                                ctx.argv[1]));
     return;
   }
   if (ctx.argc() == 4) {
@@ -267,8 +279,9 @@ void FunctionRestore(CommandContext& ctx) {
     }
   }
   std::vector<std::string> codes;
-  if (!ParsePayload(ctx.argv[2], &codes)) {
-    ctx.reply.Error("ERR DUMP payload version or checksum are wrong");
+  std::string perr;
+  if (!ParsePayload(ctx.argv[2], &codes, &perr)) {
+    ctx.reply.Error(perr);
     return;
   }
   LuaEngine& fns = ctx.server.functions();
@@ -296,14 +309,15 @@ void FunctionRestore(CommandContext& ctx) {
       for (const LuaFunction& f : unused.functions) {
         const LuaFunction* other = fns.FindFunction(f.name);
         if (other == nullptr) continue;
-        bool replaced_lib = policy == Policy::kReplace && fns.libraries().count(fname) != 0;
-        bool same_lib = false;
-        if (replaced_lib) {
-          for (const LuaFunction& g : fns.libraries().find(fname)->second.functions) {
-            if (g.name == f.name) same_lib = true;
+        // Free if the library holding it is replaced by this payload.
+        std::string holder;
+        for (const auto& [lname, lib] : fns.libraries()) {
+          for (const LuaFunction& g : lib.functions) {
+            if (EqualsIgnoreCase(g.name, f.name)) holder = lname;
           }
         }
-        if (!same_lib) {
+        bool freed = policy == Policy::kReplace && scratch.libraries().count(holder) != 0;
+        if (!freed) {
           ctx.reply.Error("ERR Function " + f.name + " already exists");
           return;
         }
@@ -311,9 +325,13 @@ void FunctionRestore(CommandContext& ctx) {
     }
   }
   if (policy == Policy::kFlush) fns.FlushLibraries();
+  if (policy == Policy::kReplace) {
+    // The replaced libraries go first, so functions moving between them do not collide.
+    for (const std::string& n : names) fns.DeleteLibrary(n);
+  }
   for (const std::string& code : codes) {
     std::string name, error;
-    if (!fns.LoadLibrary(code, policy != Policy::kAppend, &name, &error)) {
+    if (!fns.LoadLibrary(code, false, &name, &error)) {
       ctx.reply.Error(error);
       return;
     }
@@ -323,6 +341,10 @@ void FunctionRestore(CommandContext& ctx) {
 }
 
 void FunctionStats(CommandContext& ctx) {
+  if (ctx.server.lua().running()) {  // an EVAL is busy: only SCRIPT KILL helps
+    ctx.reply.Error(ctx.server.BusyError());
+    return;
+  }
   LuaEngine& fns = ctx.server.functions();
   resp::ReplyBuilder& r = ctx.reply;
   r.MapHeader(2);
@@ -351,7 +373,7 @@ void FunctionStats(CommandContext& ctx) {
 }
 
 void FunctionKill(CommandContext& ctx) {
-  std::string err = ctx.server.functions().Kill();
+  std::string err = ctx.server.KillScript(false);
   if (err.empty()) {
     ctx.reply.Ok();
   } else {
@@ -411,9 +433,14 @@ void FunctionHelp(CommandContext& ctx) {
 }
 
 void FcallGeneric(CommandContext& ctx, bool read_only) {
+  const LuaFunction* fn = ctx.server.functions().FindFunction(ctx.argv[1]);
+  if (fn == nullptr) {
+    ctx.reply.Error("ERR Function not found");
+    return;
+  }
   auto n = ParseInt64(ctx.argv[2]);
   if (!n) {
-    ctx.reply.Error(err::kNotInteger);
+    ctx.reply.Error("ERR Bad number of keys provided");
     return;
   }
   int64_t available = static_cast<int64_t>(ctx.argc()) - 3;
@@ -423,11 +450,6 @@ void FcallGeneric(CommandContext& ctx, bool read_only) {
   }
   if (*n < 0) {
     ctx.reply.Error("ERR Number of keys can't be negative");
-    return;
-  }
-  const LuaFunction* fn = ctx.server.functions().FindFunction(ctx.argv[1]);
-  if (fn == nullptr) {
-    ctx.reply.Error("ERR Function not found");
     return;
   }
   ctx.PreventPropagation();

@@ -86,7 +86,7 @@ void ScriptFlush(CommandContext& ctx) {
 }
 
 void ScriptKill(CommandContext& ctx) {
-  std::string err = ctx.server.lua().Kill();
+  std::string err = ctx.server.KillScript(true);
   if (err.empty()) {
     ctx.reply.Ok();
   } else {

@@ -474,6 +474,24 @@ std::string_view Server::BusyError() const {
   return {};
 }
 
+std::string Server::KillScript(bool is_eval) {
+  LuaEngine* running = lua_ && lua_->running()                 ? lua_.get()
+                       : functions_ && functions_->running() ? functions_.get()
+                                                              : nullptr;
+  if (running == nullptr) return "NOTBUSY No scripts in execution right now.";
+  std::string err = running->Kill(/*check_only=*/true);
+  if (!err.empty()) return err;  // UNKILLABLE
+  bool is_eval_running = running == lua_.get();
+  if (is_eval != is_eval_running) {
+    return is_eval_running
+               ? "BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+                 "SHUTDOWN NOSAVE."
+               : "BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
+                 "SHUTDOWN NOSAVE.";
+  }
+  return running->Kill(false);
+}
+
 void Server::ResumeAfterScript() {
   if (loop_ != nullptr) loop_->ScheduleBeforeSleep();
 }

@@ -211,6 +211,8 @@ class Server : public KeyspaceEvents {
   LuaEngine& functions() { return *functions_; }
   // The BUSY error when a script or function has run past busy-reply-threshold, else empty.
   std::string_view BusyError() const;
+  // SCRIPT KILL (is_eval) / FUNCTION KILL: empty if the running one will stop, else the error.
+  std::string KillScript(bool is_eval);
   bool in_script() const { return in_script_; }
   void set_in_script(bool on) { in_script_ = on; }
   // While set, commands run now are not propagated (a script's redis.set_repl(REPL_NONE)).

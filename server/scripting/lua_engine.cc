@@ -128,8 +128,8 @@ end
 __tessera_env = env
 __tessera_visible = visible
 -- What a function library sees while FUNCTION LOAD runs it: only registration and logging.
-local load_redis = {register_function = redis.register_function, log = redis.log,
-  setresp = redis.setresp, LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE,
+local load_redis = {register_function = __tessera_register_function, log = redis.log,
+  LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE,
   LOG_NOTICE = redis.LOG_NOTICE, LOG_WARNING = redis.LOG_WARNING,
   REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM}
 local load_redis_proxy = setmetatable({}, {
@@ -143,10 +143,19 @@ local load_redis_proxy = setmetatable({}, {
   __newindex = function() error("Attempt to modify a readonly table", 2) end,
   __metatable = false })
 protected[load_redis_proxy] = true
-local load_visible = setmetatable({redis = load_redis_proxy}, {__index = visible})
+-- Functions keep this environment when they run later: `redis` is then the full API.
+local state = {loading = false}
+__tessera_state = state
 local load_env = setmetatable({}, {
   __index = function(_, n)
-    local v = load_visible[n]
+    -- While the library loads only `redis` (registration and logging) exists; when its
+    -- functions run they see what scripts see, except KEYS and ARGV.
+    if n == 'redis' then
+      if state.loading then return load_redis_proxy end
+      return visible.redis
+    end
+    local v = nil
+    if not state.loading and n ~= 'KEYS' and n ~= 'ARGV' then v = visible[n] end
     if v == nil then
       error("Script attempted to access nonexistent global variable '" .. tostring(n) .. "'", 2)
     end
@@ -804,10 +813,10 @@ int RegisterFunction(lua_State* L) {
       if (lua_type(L, -2) != LUA_TSTRING) return RaiseError(L, "named argument key given to redis.register_function is not a string");
       const char* key = lua_tostring(L, -2);
       if (strcmp(key, "function_name") == 0) {
-        if (lua_type(L, -1) != LUA_TSTRING) return RaiseError(L, "function_name argument given to redis.register_function must be a string");
+        if (!lua_isstring(L, -1)) return RaiseError(L, "function_name argument given to redis.register_function must be a string");
         name = lua_tolstring(L, -1, &name_len);
       } else if (strcmp(key, "description") == 0) {
-        if (lua_type(L, -1) != LUA_TSTRING) return RaiseError(L, "description argument given to redis.register_function must be a string");
+        if (!lua_isstring(L, -1)) return RaiseError(L, "description argument given to redis.register_function must be a string");
         desc = lua_tolstring(L, -1, &desc_len);
       } else if (strcmp(key, "callback") == 0) {
         if (lua_type(L, -1) != LUA_TFUNCTION) return RaiseError(L, "callback argument given to redis.register_function must be a function");
@@ -822,7 +831,10 @@ int RegisterFunction(lua_State* L) {
           if (lua_type(L, -1) != LUA_TSTRING) return RaiseError(L, "unknown flag given");
           size_t flen;
           const char* f = lua_tolstring(L, -1, &flen);
-          uint32_t bit = ScriptFlagByName(std::string_view(f, flen));
+          char lower[32];
+          if (flen >= sizeof(lower)) return RaiseError(L, "unknown flag given");
+          for (size_t k = 0; k < flen; ++k) lower[k] = static_cast<char>(tolower(static_cast<unsigned char>(f[k])));
+          uint32_t bit = ScriptFlagByName(std::string_view(lower, flen));
           if (bit == 0) return RaiseError(L, "unknown flag given");
           flags |= bit;
           lua_pop(L, 1);
@@ -837,7 +849,7 @@ int RegisterFunction(lua_State* L) {
     if (name == nullptr) return RaiseError(L, "redis.register_function must get a function name argument");
     if (!lua_isfunction(L, callback_idx)) return RaiseError(L, "redis.register_function must get a callback argument");
   } else if (argc == 2) {
-    if (lua_type(L, 1) != LUA_TSTRING) return RaiseError(L, "first argument to redis.register_function must be a string");
+    if (!lua_isstring(L, 1)) return RaiseError(L, "first argument to redis.register_function must be a string");
     if (lua_type(L, 2) != LUA_TFUNCTION) return RaiseError(L, "second argument to redis.register_function must be a function");
     name = lua_tolstring(L, 1, &name_len);
     callback_idx = 2;
@@ -1003,7 +1015,10 @@ void LuaEngine::CreateState() {
   SetField(L, "set_repl", RedisSetRepl);
   SetField(L, "replicate_commands", RedisReplicateCommands);
   SetField(L, "acl_check_cmd", RedisAclCheckCmd);
-  if (mode_ == Mode::kFunctions) SetField(L, "register_function", RegisterFunction);
+  if (mode_ == Mode::kFunctions) {  // only the load-time `redis` table offers it
+    lua_pushcfunction(L, RegisterFunction);
+    lua_setglobal(L, "__tessera_register_function");
+  }
   SetField(L, "breakpoint", RedisBreakpoint);
   SetField(L, "debug", RedisDebug);
   SetNumber(L, "LOG_DEBUG", 0);
@@ -1068,14 +1083,14 @@ bool LuaEngine::Load(std::string_view body, std::string* sha, std::string* err) 
   return true;
 }
 
-std::string LuaEngine::Kill() {
+std::string LuaEngine::Kill(bool check_only) {
   if (!running_) return "NOTBUSY No scripts in execution right now.";
   if (impl_->wrote) {
     return "UNKILLABLE Sorry the script already executed write commands against the dataset. "
            "You can either wait the script termination or kill the server in a hard way using "
            "the SHUTDOWN NOSAVE command.";
   }
-  impl_->kill_requested = true;
+  if (!check_only) impl_->kill_requested = true;
   return {};
 }
 
@@ -1228,39 +1243,41 @@ bool ParseLibraryMetadata(std::string_view code, std::string* name, size_t* body
     return false;
   }
   size_t end = code.find('\n');
-  if (end == std::string_view::npos) {
+  std::string_view line = code.substr(0, end);
+  if (end == std::string_view::npos || line.find('\0') != std::string_view::npos) {
     *err = "ERR Invalid library metadata";
     return false;
   }
   *body_offset = end;
-  auto split = SplitArgs(code.substr(2, end - 2));
-  std::vector<std::string> parts = split ? *split : std::vector<std::string>();
-  if (parts.empty()) {
+  auto split = SplitArgs(line);
+  if (!split || split->empty()) {
     *err = "ERR Invalid library metadata";
     return false;
   }
-  if (!EqualsIgnoreCase(parts[0], "lua")) {
-    *err = "ERR Engine '" + parts[0] + "' not found";
-    return false;
-  }
+  const std::vector<std::string>& parts = *split;
+  std::string engine = parts[0].substr(2);
   name->clear();
   bool named = false;
   for (size_t j = 1; j < parts.size(); ++j) {
     std::string_view p = parts[j];
-    if (p.substr(0, 5) == "name=") {
-      if (named) {
-        *err = "ERR Invalid metadata value, name argument was given multiple times";
-        return false;
-      }
-      *name = std::string(p.substr(5));
-      named = true;
-    } else {
+    size_t eq = p.find('=');
+    if (eq == std::string_view::npos || !EqualsIgnoreCase(p.substr(0, eq), "name")) {
       *err = "ERR Invalid metadata value given: " + parts[j];
       return false;
     }
+    if (named) {
+      *err = "ERR Invalid metadata value, name argument was given multiple times";
+      return false;
+    }
+    *name = std::string(p.substr(eq + 1));
+    named = true;
   }
   if (!named) {
     *err = "ERR Library name was not given";
+    return false;
+  }
+  if (!EqualsIgnoreCase(engine, "lua")) {
+    *err = "ERR Engine '" + engine + "' not found";
     return false;
   }
   if (!ValidFunctionName(name->data(), name->size())) {
@@ -1272,7 +1289,7 @@ bool ParseLibraryMetadata(std::string_view code, std::string* name, size_t* body
 }
 
 const LuaFunction* LuaEngine::FindFunction(std::string_view name) const {
-  auto it = functions_.find(name);
+  auto it = functions_.find(ToLower(name));
   if (it == functions_.end()) return nullptr;
   auto lib = libraries_.find(it->second.first);
   return &lib->second.functions[it->second.second];
@@ -1298,11 +1315,19 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* na
   Impl& im = *impl_;
   im.loading = true;
   im.pending.clear();
+  lua_getglobal(L, "__tessera_state");
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "loading");
+  lua_pop(L, 1);
   im.start_ms = Clock::RealMonotonicUs() / 1000;
   lua_sethook(L, LoadHook, LUA_MASKCOUNT, kHookInstructions);
   int rc = lua_pcall(L, 0, 0, 0);
   lua_sethook(L, nullptr, 0, 0);
   im.loading = false;
+  lua_getglobal(L, "__tessera_state");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "loading");
+  lua_pop(L, 1);
   std::vector<LuaFunction> fns;
   fns.swap(im.pending);
   auto drop = [&]() {
@@ -1327,7 +1352,7 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* na
     return false;
   }
   for (const LuaFunction& f : fns) {
-    auto it = functions_.find(f.name);
+    auto it = functions_.find(ToLower(f.name));
     if (it != functions_.end() && it->second.first != *name) {
       *err = "ERR Function " + f.name + " already exists";
       drop();
@@ -1340,7 +1365,7 @@ bool LuaEngine::LoadLibrary(std::string_view code, bool replace, std::string* na
   lib.code = std::string(code);
   lib.functions = std::move(fns);
   for (size_t i = 0; i < lib.functions.size(); ++i) {
-    functions_[lib.functions[i].name] = {*name, i};
+    functions_[ToLower(lib.functions[i].name)] = {*name, i};
   }
   libraries_.emplace(*name, std::move(lib));
   return true;
@@ -1350,7 +1375,7 @@ bool LuaEngine::DeleteLibrary(std::string_view name) {
   auto it = libraries_.find(name);
   if (it == libraries_.end()) return false;
   for (const LuaFunction& f : it->second.functions) {
-    functions_.erase(f.name);
+    functions_.erase(ToLower(f.name));
     if (L_ != nullptr) luaL_unref(L_, LUA_REGISTRYINDEX, f.ref);
   }
   libraries_.erase(it);

@@ -101,7 +101,7 @@ class LuaEngine {
   bool timed_out() const { return timed_out_; }
   Client* caller() const { return caller_; }
   // SCRIPT KILL: empty string if the script will stop, else the error reply text.
-  std::string Kill();
+  std::string Kill(bool check_only = false);
   // The script passed busy-reply-threshold: other clients get BUSY from now on.
   void MarkTimedOut();
 
