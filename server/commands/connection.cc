@@ -502,7 +502,7 @@ void ClientTracking(CommandContext& ctx) {
       return;
     }
     if (want.optin && want.optout) {
-      ctx.reply.Error("ERR You can't use both OPTIN and OPTOUT");
+      ctx.reply.Error("ERR You can't specify both OPTIN mode and OPTOUT mode");
       return;
     }
     if (c.Has(kClientTracking) && ((want.optin && c.tracking->optout) ||

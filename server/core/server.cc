@@ -241,7 +241,9 @@ void Server::UnblockClient(Client& c, bool timed_out, std::string_view error,
 
 void Server::KeyModified(int db, std::string_view key) {
   if (!watches_.empty()) watches_.Touch(db, key, keyspace_->db(db).Find(key) != nullptr);
-  if (tracking_.active()) tracking_.InvalidateKey(key, current_client_);
+  if (tracking_.active()) {
+    tracking_.InvalidateKey(key, current_client_, in_script_ ? nullptr : current_client_);
+  }
   if (blocking_keys_.empty()) return;
   auto it = blocking_keys_.find(std::make_pair(db, std::string(key)));
   if (it == blocking_keys_.end()) return;
@@ -440,8 +442,14 @@ size_t Server::ProcessInput(Client& c, const char* data, size_t len) {
     auto args = c.parser.args();
     c.argv_mem = 0;
     for (std::string_view a : args) c.argv_mem += a.size();
+    bool client_cmd = !args.empty() && EqualsIgnoreCase(args[0], "client");
     bool more = ExecuteCommand(c, args);
     c.argv_mem = 0;
+    // CLIENT CACHING covers the next command only, even a rejected one (CLIENT commands and
+    // an open MULTI keep it).
+    if (c.tracking && c.tracking->caching && !client_cmd && !c.Has(kClientMulti)) {
+      c.tracking->caching = false;
+    }
     if (c.Has(kClientPostponed)) break;  // the command stays in the input, to run later
     off += used;
     if (!more) break;
@@ -613,10 +621,7 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   }
   if (c.Has(kClientMulti) && QueueInMulti(c, *cmd, argv)) return true;
   Call(c, *cmd, argv);
-  // CLIENT CACHING applies to the next command only (CLIENT commands and MULTI keep it).
-  if (c.tracking && !c.Has(kClientMulti) && cmd->fullname.rfind("client|", 0) != 0) {
-    c.tracking->caching = false;
-  }
+
   if (!ready_keys_.empty()) ServeReadyKeys();
   return !c.Has(kClientCloseAsap | kClientCloseAfterReply | kClientPostponed | kClientBlocked);
 }
@@ -649,8 +654,15 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
   // Client-side caching: remember what a tracking client read (for a script, its caller).
   if (cmd.Is(kCmdReadonly) && tracking_.tracking_clients() > 0 && cmd.fullname != "eval_ro" &&
       cmd.fullname != "evalsha_ro" && cmd.fullname != "fcall_ro") {
-    Client* owner = c.Has(kClientFake) && in_script_ ? ScriptCaller() : &c;
-    if (owner != nullptr && owner->Has(kClientTracking)) tracking_.RememberKeys(*owner, cmd, argv);
+    if (c.Has(kClientFake) && in_script_) {
+      // A script's reads track the keys the script declared, for the client that ran it.
+      CommandContext* outer = ScriptContext();
+      if (outer != nullptr && outer->client.Has(kClientTracking)) {
+        tracking_.RememberKeys(outer->client, outer->cmd, outer->argv);
+      }
+    } else if (c.Has(kClientTracking)) {
+      tracking_.RememberKeys(c, cmd, argv);
+    }
   }
   if (dirty > dirty_before && !ctx.prevent_default_propagation && propagating() &&
       !propagation_suppressed_) {
@@ -661,6 +673,12 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
     tracking_.FlushPendingFor(c);  // invalidations of its own writes follow its reply
   }
   CheckOutputLimits(c);
+}
+
+CommandContext* Server::ScriptContext() const {
+  if (lua_ && lua_->running()) return lua_->caller_context();
+  if (functions_ && functions_->running()) return functions_->caller_context();
+  return nullptr;
 }
 
 Client* Server::ScriptCaller() const {
@@ -796,7 +814,7 @@ void Server::FlushPropagation() {
 
 void Server::OnExpired(Db& db, std::string_view key) {
   if (!watches_.empty()) watches_.Touch(db.id(), key, false);
-  if (tracking_.active()) tracking_.InvalidateKey(key, current_client_);
+  if (tracking_.active()) tracking_.InvalidateKey(key, current_client_, current_client_);
   NotifyKeyspaceEvent(kNotifyExpired, "expired", key, db.id());
   if (propagating()) {
     Propagate(db.id(), {keyspace_->lazyfree_lazy_expire ? "UNLINK" : "DEL", std::string(key)});

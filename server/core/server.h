@@ -28,6 +28,7 @@
 namespace tessera {
 
 class LuaEngine;
+class CommandContext;
 
 inline constexpr std::string_view kRedisVersion = "7.0.15";  // the compatibility level
 inline constexpr std::string_view kTesseraVersion = "0.1.0";
@@ -205,6 +206,7 @@ class Server : public KeyspaceEvents {
   void TrackingFlush() { tracking_.InvalidateAll(current_client_); }
   // The client a script runs for (its keys are tracked for it), or null.
   Client* ScriptCaller() const;
+  CommandContext* ScriptContext() const;
 
   // ---- scripting ----
   LuaEngine& lua() { return *lua_; }

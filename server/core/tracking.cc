@@ -18,8 +18,7 @@ void TrackingTable::Enable(Client& c, const TrackingState& settings) {
   st.bcast = settings.bcast;
   st.optin = settings.optin;
   st.optout = settings.optout;
-  st.noloop = settings.noloop;
-  st.caching = false;
+  st.noloop = settings.noloop;  // (a pending CLIENT CACHING survives re-enabling)
   c.flags |= kClientTracking;
   if (st.bcast) {
     std::vector<std::string> wanted = settings.prefixes;
@@ -98,7 +97,8 @@ void TrackingTable::Send(Client& c, const std::vector<std::string>* keys) {
     return;  // RESP2 without redirection: nothing can carry the message
   }
   if (keys == nullptr) {
-    out.NullArray();
+    // As Redis: the null is the tracked client's, whatever protocol the receiver speaks.
+    out.Raw(c.resp == 3 ? std::string_view("_\r\n") : std::string_view("$-1\r\n"));
   } else {
     out.ArrayHeader(keys->size());
     for (const std::string& k : *keys) out.Bulk(k);
@@ -108,11 +108,11 @@ void TrackingTable::Send(Client& c, const std::vector<std::string>* keys) {
   server_.CheckOutputLimits(*target);
 }
 
-void TrackingTable::InvalidateKey(std::string_view key, Client* by) {
+void TrackingTable::InvalidateKey(std::string_view key, Client* by, Client* bcast_by) {
   // BCAST: queue the key under each matching prefix (sent before the loop sleeps).
   for (auto& [prefix, entry] : prefixes_) {
     if (key.substr(0, prefix.size()) == prefix) {
-      entry.pending.emplace_back(std::string(key), by != nullptr ? by->id : 0);
+      entry.pending.emplace_back(std::string(key), bcast_by != nullptr ? bcast_by->id : 0);
     }
   }
   if (keys_.empty()) return;
@@ -180,6 +180,8 @@ void TrackingTable::BroadcastPending() {
         if (c->tracking->noloop && by == id) continue;
         keys.push_back(k);
       }
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
       if (!keys.empty()) Send(*c, &keys);
     }
   }
@@ -191,7 +193,7 @@ void TrackingTable::Limit(size_t max_keys) {
   size_t budget = 100;
   while (keys_.size() > max_keys && budget-- > 0) {
     std::string key = keys_.begin()->first;
-    InvalidateKey(key, nullptr);
+    InvalidateKey(key, nullptr, nullptr);
   }
 }
 
@@ -202,7 +204,9 @@ std::string TrackingTable::CheckPrefixes(const Client& c, std::span<const std::s
   };
   for (size_t i = 0; i < prefixes.size(); ++i) {
     if (c.Has(kClientTracking)) {
-      for (const std::string& old : c.tracking->prefixes) {
+      std::vector<std::string> existing = c.tracking->prefixes;  // Redis walks them sorted
+      std::sort(existing.begin(), existing.end());
+      for (const std::string& old : existing) {
         if (overlap(old, prefixes[i])) {
           return "ERR Prefix '" + prefixes[i] + "' overlaps with an existing prefix '" + old +
                  "'. Prefixes for a single client must not overlap.";

@@ -42,7 +42,8 @@ class TrackingTable {
   // After a read-only command of a tracking client: remembers its keys (default mode).
   void RememberKeys(Client& c, const Command& cmd, std::span<const std::string_view> argv);
   // A key changed (by `by`, the client running the command, or null).
-  void InvalidateKey(std::string_view key, Client* by);
+  // bcast_by: whom BCAST's NOLOOP treats as the writer (Redis: not the caller of a script).
+  void InvalidateKey(std::string_view key, Client* by, Client* bcast_by);
   // FLUSHDB/FLUSHALL: every tracking client is told to drop everything.
   void InvalidateAll(Client* by);
   // Sends what is pending: invalidations for the client whose command just ran (after its

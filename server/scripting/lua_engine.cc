@@ -1231,6 +1231,7 @@ void LuaEngine::Execute(CommandContext& ctx, const std::string& name, int nargs,
 }
 
 const std::string& LuaEngine::running_name() const { return impl_->running_name; }
+CommandContext* LuaEngine::caller_context() const { return impl_->ctx; }
 const std::vector<std::string>& LuaEngine::running_argv() const { return impl_->running_argv; }
 int64_t LuaEngine::running_since_ms() const { return impl_->start_ms; }
 

@@ -100,6 +100,7 @@ class LuaEngine {
   bool running() const { return running_; }
   bool timed_out() const { return timed_out_; }
   Client* caller() const { return caller_; }
+  CommandContext* caller_context() const;
   // SCRIPT KILL: empty string if the script will stop, else the error reply text.
   std::string Kill(bool check_only = false);
   // The script passed busy-reply-threshold: other clients get BUSY from now on.
