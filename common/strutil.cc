@@ -265,7 +265,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
     return false;
   }
   for (size_t i = 0; i < a.size(); ++i) {
-    if (tolower(static_cast<unsigned char>(a[i])) != tolower(static_cast<unsigned char>(b[i]))) {
+    if (AsciiLower(a[i]) != AsciiLower(b[i])) {
       return false;
     }
   }
@@ -275,7 +275,7 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 std::string ToLower(std::string_view s) {
   std::string r(s);
   for (char& c : r) {
-    c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+    c = AsciiLower(c);
   }
   return r;
 }

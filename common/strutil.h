@@ -45,6 +45,8 @@ void AppendRepr(std::string& out, std::string_view s);
 
 // ASCII case-insensitive equality, and lowercasing.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// ASCII case folding (what tolower does in the C locale), without the libc call.
+inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 std::string ToLower(std::string_view s);
 std::string ToUpper(std::string_view s);
 

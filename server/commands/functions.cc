@@ -354,9 +354,9 @@ void FunctionStats(CommandContext& ctx) {
     r.Bulk("name");
     r.Bulk(fns.running_name());
     r.Bulk("command");
-    const std::vector<std::string>& cmd = fns.running_argv();
+    std::span<const std::string_view> cmd = fns.running_argv();
     r.ArrayHeader(cmd.size());
-    for (const std::string& a : cmd) r.Bulk(a);
+    for (std::string_view a : cmd) r.Bulk(a);
     r.Bulk("duration_ms");
     r.Integer(Clock::RealMonotonicUs() / 1000 - fns.running_since_ms());
   } else {

@@ -13,7 +13,7 @@ namespace {
 uint64_t NameHash(std::string_view s) {
   uint64_t h = 1469598103934665603ULL;
   for (char c : s) {
-    h ^= static_cast<uint8_t>(tolower(static_cast<unsigned char>(c)));
+    h ^= static_cast<uint8_t>(AsciiLower(c));
     h *= 1099511628211ULL;
   }
   return h;

@@ -442,14 +442,8 @@ size_t Server::ProcessInput(Client& c, const char* data, size_t len) {
     auto args = c.parser.args();
     c.argv_mem = 0;
     for (std::string_view a : args) c.argv_mem += a.size();
-    bool client_cmd = !args.empty() && EqualsIgnoreCase(args[0], "client");
     bool more = ExecuteCommand(c, args);
     c.argv_mem = 0;
-    // CLIENT CACHING covers the next command only, even a rejected one (CLIENT commands and
-    // an open MULTI keep it).
-    if (c.tracking && c.tracking->caching && !client_cmd && !c.Has(kClientMulti)) {
-      c.tracking->caching = false;
-    }
     if (c.Has(kClientPostponed)) break;  // the command stays in the input, to run later
     off += used;
     if (!more) break;
@@ -565,6 +559,22 @@ bool Server::BlockedByPause(const Command& cmd) const {
 }
 
 bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
+  // The client whose command runs (NOLOOP and invalidation order look at it), and the end of
+  // a CLIENT CACHING window: it covers the next command only, even a rejected one (CLIENT
+  // commands and an open MULTI keep it).
+  struct Scope {
+    Server& s;
+    Client& c;
+    Client* outer;
+    bool client_cmd;
+    ~Scope() {
+      s.current_client_ = outer;
+      if (c.tracking && c.tracking->caching && !client_cmd && !c.Has(kClientMulti)) {
+        c.tracking->caching = false;
+      }
+    }
+  } scope{*this, c, current_client_, !argv.empty() && EqualsIgnoreCase(argv[0], "client")};
+  current_client_ = &c;
   bool unknown_sub = false;
   const Command* cmd = commands_.Lookup(argv, &unknown_sub);
   if (cmd == nullptr) {

@@ -93,7 +93,7 @@ class LuaEngine {
                     std::span<const std::string_view> args, bool read_only);
   // What runs now (FUNCTION STATS): name, command, start time.
   const std::string& running_name() const;
-  const std::vector<std::string>& running_argv() const;
+  std::span<const std::string_view> running_argv() const;
   int64_t running_since_ms() const;  // monotonic ms
 
   // A script is executing now (and, if timed_out, has run past busy-reply-threshold).
@@ -131,6 +131,7 @@ class LuaEngine {
   std::unordered_map<std::string, Script> scripts_;
   size_t scripts_bytes_ = 0;
   bool running_ = false;
+  int gc_runs_ = 0;
   bool timed_out_ = false;
   Client* caller_ = nullptr;
 };

@@ -13,26 +13,9 @@ ROUNDS=${1:-3}
 N_MEMBERS=1000000
 [ -x "$TESSERA" ] || { echo "build first: tools/dev/dev.sh build" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/tessera-dtbench.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-start() {  # NAME PORT -> starts the server in its own session
-  local name=$1 port=$2
-  if [ "$name" = tessera ]; then
-    setsid "$TESSERA" --bind 127.0.0.1 --port "$port" --dir "$WORK" >"$WORK/$name.log" 2>&1 &
-  else
-    setsid redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \
-      --dir "$WORK" >"$WORK/$name.log" 2>&1 &
-  fi
-  PIDS+=($!)
-  for _ in $(seq 1 200); do redis-cli -p "$port" ping >/dev/null 2>&1 && return; sleep 0.05; done
-  echo "$name did not start" >&2
-  exit 1
-}
+KEYSPACE=$N_MEMBERS
+# shellcheck source=tests/bench/pair.sh
+. "$ROOT/tests/bench/pair.sh"
 
 load() {  # PORT: a 1M-member zset "bigz" (score i, member m:i) and a 1M-entry stream "bigs"
   local port=$1
@@ -44,39 +27,14 @@ load() {  # PORT: a 1M-member zset "bigz" (score i, member m:i) and a 1M-entry s
     } }' | redis-cli -p "$port" --pipe >/dev/null
 }
 
-bench() {  # PORT PIPELINE N CMD... -> requests per second
-  local port=$1 pipe=$2 n=$3
-  shift 3
-  redis-benchmark -p "$port" -c 50 -n "$n" -r "$N_MEMBERS" -P "$pipe" --csv "$@" 2>/dev/null |
-    awk -F'"' 'NR == 2 { print $4 }'
-}
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
 start tessera 17601
 start redis 17602
 load 17601
 load 17602
 
-printf "| workload | pipeline | Tessera ops/s | Redis ops/s | Tessera/Redis |\n| --- | ---: | ---: | ---: | ---: |\n"
-run() {  # LABEL N CMD...
-  local label=$1 n=$2
-  shift 2
-  for pipe in 1 16; do
-    local t=() r=()
-    for _ in $(seq 1 "$ROUNDS"); do
-      t+=("$(bench 17601 "$pipe" "$n" "$@")")
-      r+=("$(bench 17602 "$pipe" "$n" "$@")")
-    done
-    local tm rm
-    tm=$(printf "%s\n" "${t[@]}" | median)
-    rm=$(printf "%s\n" "${r[@]}" | median)
-    printf "| %s | %s | %.0f | %.0f | %.2f |\n" "$label" "$pipe" "$tm" "$rm" \
-      "$(awk -v a="$tm" -v b="$rm" 'BEGIN { print a / b }')"
-  done
-}
-run "ZRANK (1M members)" 300000 ZRANK bigz m:__rand_int__
-run "ZRANGE BYSCORE LIMIT 0 10 (1M members)" 200000 ZRANGE bigz __rand_int__ +inf BYSCORE LIMIT 0 10
-run "ZSCORE (1M members)" 300000 ZSCORE bigz m:__rand_int__
-run "XADD" 300000 XADD xs '*' field value
-run "XRANGE COUNT 10 (1M entries)" 200000 XRANGE bigs __rand_int__ + COUNT 10
+table_header
+run "ZRANK (1M members)" 300000 17601 17602 ZRANK bigz m:__rand_int__
+run "ZRANGE BYSCORE LIMIT 0 10 (1M members)" 200000 17601 17602 ZRANGE bigz __rand_int__ +inf BYSCORE LIMIT 0 10
+run "ZSCORE (1M members)" 300000 17601 17602 ZSCORE bigz m:__rand_int__
+run "XADD" 300000 17601 17602 XADD xs '*' field value
+run "XRANGE COUNT 10 (1M entries)" 200000 17601 17602 XRANGE bigs __rand_int__ + COUNT 10
