@@ -372,14 +372,7 @@ void FunctionStats(CommandContext& ctx) {
   r.Integer(static_cast<int64_t>(fns.function_count()));
 }
 
-void FunctionKill(CommandContext& ctx) {
-  std::string err = ctx.server.KillScript(false);
-  if (err.empty()) {
-    ctx.reply.Ok();
-  } else {
-    ctx.reply.Error(err);
-  }
-}
+void FunctionKill(CommandContext& ctx) { ReplyOkOrError(ctx, ctx.server.KillScript(false)); }
 
 void FunctionHelp(CommandContext& ctx) {
   ReplyLines(ctx.reply,
@@ -438,23 +431,10 @@ void FcallGeneric(CommandContext& ctx, bool read_only) {
     ctx.reply.Error("ERR Function not found");
     return;
   }
-  auto n = ParseInt64(ctx.argv[2]);
-  if (!n) {
-    ctx.reply.Error("ERR Bad number of keys provided");
-    return;
-  }
-  int64_t available = static_cast<int64_t>(ctx.argc()) - 3;
-  if (*n > available) {
-    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
-    return;
-  }
-  if (*n < 0) {
-    ctx.reply.Error("ERR Number of keys can't be negative");
-    return;
-  }
+  std::span<const std::string_view> keys, args;
+  if (!ParseNumkeys(ctx, "ERR Bad number of keys provided", &keys, &args)) return;
   ctx.PreventPropagation();
-  ctx.server.functions().CallFunction(ctx, *fn, ctx.argv.subspan(3, static_cast<size_t>(*n)),
-                                      ctx.argv.subspan(3 + static_cast<size_t>(*n)), read_only);
+  ctx.server.functions().CallFunction(ctx, *fn, keys, args, read_only);
 }
 
 void Fcall(CommandContext& ctx) { FcallGeneric(ctx, false); }

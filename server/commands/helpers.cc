@@ -183,4 +183,28 @@ void ReplyScan(CommandContext& ctx, uint64_t cursor, const std::vector<std::stri
   for (const std::string& item : items) ctx.reply.Bulk(item);
 }
 
+// "<script|sha|function> numkeys key... arg...": splits the keys from the arguments, or
+// replies with the error (`not_integer`: the text when numkeys is not a number).
+bool ParseNumkeys(CommandContext& ctx, std::string_view not_integer,
+                  std::span<const std::string_view>* keys,
+                  std::span<const std::string_view>* args) {
+  auto n = ParseInt64(ctx.argv[2]);
+  if (!n) {
+    ctx.reply.Error(not_integer);
+    return false;
+  }
+  int64_t available = static_cast<int64_t>(ctx.argc()) - 3;
+  if (*n > available) {
+    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (*n < 0) {
+    ctx.reply.Error("ERR Number of keys can't be negative");
+    return false;
+  }
+  *keys = ctx.argv.subspan(3, static_cast<size_t>(*n));
+  *args = ctx.argv.subspan(3 + static_cast<size_t>(*n));
+  return true;
+}
+
 }  // namespace tessera

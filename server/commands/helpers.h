@@ -119,4 +119,19 @@ inline std::optional<int64_t> ParseExpireArg(CommandContext& ctx, std::string_vi
   return ms;
 }
 
+// EVAL/FCALL's "numkeys key... arg...": splits keys from arguments or replies with the error
+// (`not_integer` when numkeys is not a number).
+bool ParseNumkeys(CommandContext& ctx, std::string_view not_integer,
+                  std::span<const std::string_view>* keys,
+                  std::span<const std::string_view>* args);
+
+// +OK when `error` is empty, else that error.
+inline void ReplyOkOrError(CommandContext& ctx, std::string_view error) {
+  if (error.empty()) {
+    ctx.reply.Ok();
+  } else {
+    ctx.reply.Error(error);
+  }
+}
+
 }  // namespace tessera

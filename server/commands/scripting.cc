@@ -10,31 +10,9 @@ namespace tessera {
 
 namespace {
 
-// "<script|sha> numkeys key... arg...": splits keys from args or replies with the error.
-bool ParseNumkeys(CommandContext& ctx, std::span<const std::string_view>* keys,
-                  std::span<const std::string_view>* args) {
-  auto n = ParseInt64(ctx.argv[2]);
-  if (!n) {
-    ctx.reply.Error(err::kNotInteger);
-    return false;
-  }
-  int64_t available = static_cast<int64_t>(ctx.argc()) - 3;
-  if (*n > available) {
-    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
-    return false;
-  }
-  if (*n < 0) {
-    ctx.reply.Error("ERR Number of keys can't be negative");
-    return false;
-  }
-  *keys = ctx.argv.subspan(3, static_cast<size_t>(*n));
-  *args = ctx.argv.subspan(3 + static_cast<size_t>(*n));
-  return true;
-}
-
 void EvalGeneric(CommandContext& ctx, bool by_sha, bool read_only) {
   std::span<const std::string_view> keys, args;
-  if (!ParseNumkeys(ctx, &keys, &args)) return;
+  if (!ParseNumkeys(ctx, err::kNotInteger, &keys, &args)) return;
   ctx.PreventPropagation();  // the script's commands propagate themselves
   LuaEngine& lua = ctx.server.lua();
   std::string sha;
@@ -85,14 +63,7 @@ void ScriptFlush(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-void ScriptKill(CommandContext& ctx) {
-  std::string err = ctx.server.KillScript(true);
-  if (err.empty()) {
-    ctx.reply.Ok();
-  } else {
-    ctx.reply.Error(err);
-  }
-}
+void ScriptKill(CommandContext& ctx) { ReplyOkOrError(ctx, ctx.server.KillScript(true)); }
 
 void ScriptHelp(CommandContext& ctx) {
   ReplyLines(ctx.reply,

@@ -357,6 +357,22 @@ void PushValue(lua_State* L, const resp::Value& v, int depth, int resp) {
   lua_pushnil(L);
 }
 
+// For the table on top of the stack: pushes t[name] (raw) and returns true if it has `type`;
+// otherwise pops it again and returns false.
+bool RawField(lua_State* L, const char* name, int type) {
+  lua_pushstring(L, name);
+  lua_rawget(L, -2);
+  if (lua_type(L, -1) == type) return true;
+  lua_pop(L, 1);
+  return false;
+}
+
+std::string_view TopString(lua_State* L) {
+  size_t len;
+  const char* s = lua_tolstring(L, -1, &len);
+  return {s, len};
+}
+
 // Lua -> the reply to the EVAL caller. `resp` is the script's redis.setresp level.
 void ReplyValue(lua_State* L, resp::ReplyBuilder& r, int resp, int depth) {
   if (depth > kMaxNesting) {
@@ -386,100 +402,73 @@ void ReplyValue(lua_State* L, resp::ReplyBuilder& r, int resp, int depth) {
       r.Integer(static_cast<int64_t>(lua_tonumber(L, -1)));
       return;
     case LUA_TTABLE: {
-      lua_pushstring(L, "err");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TSTRING) {
-        size_t len;
-        const char* s = lua_tolstring(L, -1, &len);
-        std::string text = OneLine(std::string_view(s, len));
+      // The special one-field tables first: {err=}, {ok=}, then the RESP3 types (sent in the
+      // caller's protocol: a map is a flat array in RESP2).
+      if (RawField(L, "err", LUA_TSTRING)) {
+        std::string text = OneLine(TopString(L));
         lua_pop(L, 1);
         r.Error(text);
         return;
       }
-      lua_pop(L, 1);
-      lua_pushstring(L, "ok");
-      lua_rawget(L, -2);
-      if (lua_type(L, -1) == LUA_TSTRING) {
-        size_t len;
-        const char* s = lua_tolstring(L, -1, &len);
-        std::string text = OneLine(std::string_view(s, len));
+      if (RawField(L, "ok", LUA_TSTRING)) {
+        std::string text = OneLine(TopString(L));
         lua_pop(L, 1);
         r.SimpleString(text);
         return;
       }
-      lua_pop(L, 1);
-      {  // RESP3 types (sent in the caller's protocol: a map is a flat array in RESP2)
-        lua_pushstring(L, "double");
-        lua_rawget(L, -2);
-        if (lua_type(L, -1) == LUA_TNUMBER) {
-          r.Double(lua_tonumber(L, -1));
-          lua_pop(L, 1);
+      if (RawField(L, "double", LUA_TNUMBER)) {
+        r.Double(lua_tonumber(L, -1));
+        lua_pop(L, 1);
+        return;
+      }
+      if (RawField(L, "big_number", LUA_TSTRING)) {
+        r.BigNumber(TopString(L));
+        lua_pop(L, 1);
+        return;
+      }
+      if (RawField(L, "verbatim_string", LUA_TTABLE)) {
+        lua_getfield(L, -1, "format");
+        lua_getfield(L, -2, "string");
+        if (lua_type(L, -1) == LUA_TSTRING && lua_type(L, -2) == LUA_TSTRING) {
+          std::string_view str = TopString(L);
+          lua_pushvalue(L, -2);
+          std::string_view format = TopString(L);
+          r.Verbatim(str, format);
+          lua_pop(L, 4);
           return;
         }
-        lua_pop(L, 1);
-        lua_pushstring(L, "big_number");
-        lua_rawget(L, -2);
-        if (lua_type(L, -1) == LUA_TSTRING) {
-          size_t len;
-          const char* s = lua_tolstring(L, -1, &len);
-          r.BigNumber(std::string_view(s, len));
+        lua_pop(L, 3);
+      }
+      if (RawField(L, "map", LUA_TTABLE)) {
+        void* h = r.DeferLen();
+        size_t n = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+          lua_pushvalue(L, -2);  // key copy on top
+          ReplyValue(L, r, resp, depth + 1);
           lua_pop(L, 1);
-          return;
-        }
-        lua_pop(L, 1);
-        lua_pushstring(L, "verbatim_string");
-        lua_rawget(L, -2);
-        if (lua_type(L, -1) == LUA_TTABLE) {
-          lua_getfield(L, -1, "format");
-          lua_getfield(L, -2, "string");
-          if (lua_type(L, -1) == LUA_TSTRING && lua_type(L, -2) == LUA_TSTRING) {
-            size_t flen, slen;
-            const char* f = lua_tolstring(L, -2, &flen);
-            const char* str = lua_tolstring(L, -1, &slen);
-            r.Verbatim(std::string_view(str, slen), std::string_view(f, flen));
-            lua_pop(L, 3);
-            return;
-          }
-          lua_pop(L, 2);
-        }
-        lua_pop(L, 1);
-        lua_pushstring(L, "map");
-        lua_rawget(L, -2);
-        if (lua_type(L, -1) == LUA_TTABLE) {
-          void* h = r.DeferLen();
-          size_t n = 0;
-          lua_pushnil(L);
-          while (lua_next(L, -2)) {
-            lua_pushvalue(L, -2);  // key copy on top
-            ReplyValue(L, r, resp, depth + 1);
-            lua_pop(L, 1);
-            ReplyValue(L, r, resp, depth + 1);  // value
-            lua_pop(L, 1);
-            ++n;
-          }
-          r.SetDeferredLen(h, resp::ReplyBuilder::Agg::kMap, n);
+          ReplyValue(L, r, resp, depth + 1);  // value
           lua_pop(L, 1);
-          return;
+          ++n;
         }
+        r.SetDeferredLen(h, resp::ReplyBuilder::Agg::kMap, n);
         lua_pop(L, 1);
-        lua_pushstring(L, "set");
-        lua_rawget(L, -2);
-        if (lua_type(L, -1) == LUA_TTABLE) {
-          void* h = r.DeferLen();
-          size_t n = 0;
-          lua_pushnil(L);
-          while (lua_next(L, -2)) {
-            lua_pop(L, 1);
-            lua_pushvalue(L, -1);
-            ReplyValue(L, r, resp, depth + 1);
-            lua_pop(L, 1);
-            ++n;
-          }
-          r.SetDeferredLen(h, resp::ReplyBuilder::Agg::kSet, n);
+        return;
+      }
+      if (RawField(L, "set", LUA_TTABLE)) {
+        void* h = r.DeferLen();
+        size_t n = 0;
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
           lua_pop(L, 1);
-          return;
+          lua_pushvalue(L, -1);
+          ReplyValue(L, r, resp, depth + 1);
+          lua_pop(L, 1);
+          ++n;
         }
+        r.SetDeferredLen(h, resp::ReplyBuilder::Agg::kSet, n);
         lua_pop(L, 1);
+        return;
       }
       // An array: elements 1, 2, ... up to the first nil.
       void* h = r.DeferLen();

@@ -30,7 +30,8 @@ import time
 import pytest
 import redis
 
-from resp import Closed, ErrorReply, RawConnection
+from pairing import CallThread, pair  # noqa: F401 (pair is a fixture)
+from resp import Closed, ErrorReply
 
 BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 NOTBUSY = "NOTBUSY No scripts in execution right now."
@@ -53,98 +54,9 @@ def script_error(message, script, line=1):
     return f"{message} script: {sha1(script)}, on @user_script:{line}."
 
 
-def err_bytes(text):
-    return b"-" + text.encode() + b"\r\n"
-
-
-class Recording(RawConnection):
-    """A raw connection that also returns the exact bytes of each reply."""
-
-    def __init__(self, host, port, timeout=10):
-        super().__init__(host, port, timeout=timeout)
-        self.received = b""
-
-    def _fill(self):
-        before = len(self.buf)
-        super()._fill()
-        self.received += self.buf[before:]
-
-    def exchange(self, *args):
-        """Sends one command; returns (parsed reply, the reply's exact bytes)."""
-        pending = self.buf
-        self.received = b""
-        value = self.command(*args)
-        data = pending + self.received
-        return value, data[:len(data) - len(self.buf)]
-
-
-def norm(v):
-    """A comparable form of a parsed reply (ErrorReply instances compare by identity)."""
-    if isinstance(v, ErrorReply):
-        return ("error", v.message)
-    if isinstance(v, list):
-        return [norm(x) for x in v]
-    if isinstance(v, dict):
-        return {k: norm(x) for k, x in v.items()}
-    return v
-
-
-class Pair:
-    """One raw connection to Tessera and one to the reference redis-server."""
-
-    def __init__(self, tess_host, tess_port, ref_port):
-        self.tess = Recording(tess_host, tess_port)
-        self.ref = Recording("127.0.0.1", ref_port)
-
-    def close(self):
-        self.tess.close()
-        self.ref.close()
-
-    def hello3(self):
-        for c in (self.tess, self.ref):
-            reply = c.command("HELLO", "3")
-            assert isinstance(reply, dict), reply
-
-    def run(self, *args):
-        return self.tess.exchange(*args), self.ref.exchange(*args)
-
-    def same(self, *args):
-        """Runs a command on both; the parsed replies must be equal. Returns the reply, with
-        errors as ("error", text)."""
-        (tv, _), (rv, _) = self.run(*args)
-        assert norm(tv) == norm(rv), f"{args}:\n tessera {tv!r}\n redis   {rv!r}"
-        return norm(rv)
-
-    def same_bytes(self, *args):
-        """Runs a command on both; the reply bytes must be equal. Returns them."""
-        (_, tb), (_, rb_) = self.run(*args)
-        assert tb == rb_, f"{args}:\n tessera {tb!r}\n redis   {rb_!r}"
-        return rb_
-
-    def mismatches(self, commands):
-        """Runs every command on both servers; returns the ones whose reply bytes differ."""
-        out = []
-        for args in commands:
-            (_, tb), (_, rb_) = self.run(*args)
-            if tb != rb_:
-                out.append(f"{args!r}:\n   tessera {tb!r}\n   redis   {rb_!r}")
-        return out
-
-    def all_same(self, commands):
-        bad = self.mismatches(commands)
-        assert not bad, "replies differ:\n" + "\n".join(bad)
-
-
 def evals(*scripts):
     """EVAL commands without keys for each script."""
     return [("EVAL", s, "0") for s in scripts]
-
-
-@pytest.fixture
-def pair(server, reference_redis):
-    p = Pair(server.host, server.port, reference_redis.port)
-    yield p
-    p.close()
 
 
 def ev(pair, script, *keys_and_args, numkeys=0):
@@ -990,29 +902,6 @@ def test_busy_threshold_config_alias(pair):
 # ------------------------------------------------------------------ busy scripts
 
 
-class ScriptThread:
-    """Runs one EVAL on its own connection in a thread; .result is its reply or exception."""
-
-    def __init__(self, host, port, *args):
-        self.conn = RawConnection(host, port, timeout=30)
-        self.result = None
-        self.thread = threading.Thread(target=self._run, args=args, daemon=True)
-        self.thread.start()
-
-    def _run(self, *args):
-        try:
-            self.result = self.conn.command(*args)
-        except Exception as e:  # noqa: BLE001 - reported to the test
-            self.result = e
-
-    def join(self, timeout=15):
-        self.thread.join(timeout)
-        return not self.thread.is_alive()
-
-    def close(self):
-        self.conn.close()
-
-
 def wait_for_busy(c, timeout=15):
     """Sends PINGs on connection c until one is answered with the BUSY error."""
     deadline = time.time() + timeout
@@ -1052,7 +941,7 @@ def test_busy_script_killed(server, cmd, script):
     assert admin.command("SET", "k", "v") == "OK"
     assert admin.command("CONFIG", "SET", "busy-reply-threshold", "200") == "OK"
     assert admin.command("CONFIG", "GET", "lua-time-limit") == [b"lua-time-limit", b"200"]
-    runner = ScriptThread(host, port, cmd, script, "0")
+    runner = CallThread(host, port, cmd, script, "0")
     try:
         wait_for_busy(other)
         # everything else is refused while the script runs
@@ -1096,7 +985,7 @@ def test_unkillable_script_and_shutdown_nosave(start_server):
     assert other.command("CONFIG", "GET", "busy-reply-threshold") == \
         [b"busy-reply-threshold", b"200"]
     script = "redis.call('set', 'x', '1') while true do end"
-    runner = ScriptThread(host, port, "EVAL", script, "0")
+    runner = CallThread(host, port, "EVAL", script, "0")
     try:
         wait_for_busy(other)
         reply = other.command("SCRIPT", "KILL")

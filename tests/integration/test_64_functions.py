@@ -34,12 +34,12 @@ Surprises of Redis 7.0.15 that the tests pin down:
 Library and function order in FUNCTION LIST and FUNCTION DUMP follows Redis's (randomly seeded)
 hash tables, so lists with several entries are compared after sorting."""
 import struct
-import threading
 import time
 
 import pytest
 
-from resp import Closed, ErrorReply, RawConnection
+from pairing import CallThread, pair  # noqa: F401 (pair is a fixture)
+from resp import Closed, ErrorReply
 
 BUSY_FUNCTION = ("BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
                  "SHUTDOWN NOSAVE.")
@@ -61,10 +61,6 @@ REGISTERING = "ERR Error registering functions: ERR "
 BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
 # FUNCTION DUMP with no libraries: RDB version 10 (little endian) and the CRC64 of those 2 bytes
 EMPTY_DUMP = b"\n\x00]\x9b\\@\x0f\x7f\xa2\xda"
-
-
-def err_bytes(text):
-    return b"-" + text.encode() + b"\r\n"
 
 
 def lib(name, *lines):
@@ -141,38 +137,6 @@ def check_footer(dump):
 # ------------------------------------------------------------------ connections
 
 
-class Recording(RawConnection):
-    """A raw connection that also returns the exact bytes of each reply."""
-
-    def __init__(self, host, port, timeout=10):
-        super().__init__(host, port, timeout=timeout)
-        self.received = b""
-
-    def _fill(self):
-        before = len(self.buf)
-        super()._fill()
-        self.received += self.buf[before:]
-
-    def exchange(self, *args):
-        """Sends one command; returns (parsed reply, the reply's exact bytes)."""
-        pending = self.buf
-        self.received = b""
-        value = self.command(*args)
-        data = pending + self.received
-        return value, data[:len(data) - len(self.buf)]
-
-
-def norm(v):
-    """A comparable form of a parsed reply (ErrorReply instances compare by identity)."""
-    if isinstance(v, ErrorReply):
-        return ("error", v.message)
-    if isinstance(v, list):
-        return [norm(x) for x in v]
-    if isinstance(v, dict):
-        return {k: norm(x) for k, x in v.items()}
-    return v
-
-
 def as_dict(v):
     """A RESP2 flat [k, v, k, v] list or a RESP3 map as a dict."""
     if isinstance(v, dict):
@@ -198,57 +162,6 @@ def canon_list(reply):
         fields[b"functions"] = sorted(funcs, key=lambda t: t[0])
         out.append((fields[b"library_name"], keys, fields))
     return sorted(out, key=lambda t: t[0])
-
-
-class Pair:
-    """One raw connection to the server under test and one to the reference redis-server."""
-
-    def __init__(self, tess_host, tess_port, ref_port):
-        self.tess = Recording(tess_host, tess_port)
-        self.ref = Recording("127.0.0.1", ref_port)
-
-    def close(self):
-        self.tess.close()
-        self.ref.close()
-
-    def hello3(self):
-        for c in (self.tess, self.ref):
-            reply = c.command("HELLO", "3")
-            assert isinstance(reply, dict), reply
-
-    def run(self, *args):
-        return self.tess.exchange(*args), self.ref.exchange(*args)
-
-    def same(self, *args, shape=None):
-        """Runs a command on both; the parsed replies (optionally passed through shape()) must
-        be equal. Returns the reference's, with errors as ("error", text)."""
-        (tv, _), (rv, _) = self.run(*args)
-        tv, rv = norm(tv), norm(rv)
-        if shape is not None:
-            tv, rv = shape(tv), shape(rv)
-        assert tv == rv, f"{args}:\n tessera {tv!r}\n redis   {rv!r}"
-        return rv
-
-    def same_bytes(self, *args):
-        """Runs a command on both; the reply bytes must be equal. Returns them."""
-        (_, tb), (_, rb_) = self.run(*args)
-        assert tb == rb_, f"{args}:\n tessera {tb!r}\n redis   {rb_!r}"
-        return rb_
-
-    def all_same_bytes(self, commands):
-        bad = []
-        for args in commands:
-            (_, tb), (_, rb_) = self.run(*args)
-            if tb != rb_:
-                bad.append(f"{args!r}:\n   tessera {tb!r}\n   redis   {rb_!r}")
-        assert not bad, "replies differ:\n" + "\n".join(bad)
-
-
-@pytest.fixture
-def pair(server, reference_redis):
-    p = Pair(server.host, server.port, reference_redis.port)
-    yield p
-    p.close()
 
 
 def load(pair, code, *options):
@@ -1298,29 +1211,6 @@ BUSY_LIB = lib(
     fn("spinread", "local t = 0 while true do t = t + redis.call('strlen', keys[1]) end"),  # 4
     fn("spinwrite", "redis.call('set', 'x', '1') while true do end"),                   # 5
     fn("quick", "return redis.call('get', keys[1])"))
-
-
-class CallThread:
-    """Runs one command on its own connection in a thread; .result is its reply or exception."""
-
-    def __init__(self, host, port, *args):
-        self.conn = RawConnection(host, port, timeout=30)
-        self.result = None
-        self.thread = threading.Thread(target=self._run, args=args, daemon=True)
-        self.thread.start()
-
-    def _run(self, *args):
-        try:
-            self.result = self.conn.command(*args)
-        except Exception as e:  # noqa: BLE001 - reported to the test
-            self.result = e
-
-    def join(self, timeout=15):
-        self.thread.join(timeout)
-        return not self.thread.is_alive()
-
-    def close(self):
-        self.conn.close()
 
 
 def wait_for_busy(c, expected, timeout=15):
