@@ -79,7 +79,7 @@ void AppendClients(Server& s, std::string& o) {
 void AppendMemory(Server& s, std::string& o) {
   MemoryStats m = ReadMemoryStats();
   size_t rss = ProcessRss();
-  size_t used = m.allocated;
+  size_t used = UsedMemory();  // the figure maxmemory is compared with
   g_peak = std::max(g_peak, used);
   size_t clients_mem = 0;
   for (const auto& [id, c] : s.clients()) {
@@ -108,8 +108,8 @@ void AppendMemory(Server& s, std::string& o) {
       "used_memory_lua_human:{}\r\nused_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{}\r\n"
       "number_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\n"
       "used_memory_vm_total:{}\r\nused_memory_vm_total_human:{}\r\nused_memory_functions:0\r\n"
-      "used_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\nmaxmemory:0\r\n"
-      "maxmemory_human:0B\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:{:.2f}\r\n"
+      "used_memory_scripts:{}\r\nused_memory_scripts_human:{}\r\nmaxmemory:{}\r\n"
+      "maxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:{:.2f}\r\n"
       "allocator_frag_bytes:{}\r\nallocator_rss_ratio:{:.2f}\r\nallocator_rss_bytes:{}\r\n"
       "rss_overhead_ratio:{:.2f}\r\nrss_overhead_bytes:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
       "mem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\n"
@@ -120,7 +120,9 @@ void AppendMemory(Server& s, std::string& o) {
       ratio(used, g_peak) * 100, overhead, g_startup, dataset, ratio(dataset, net) * 100,
       m.allocated, m.active, m.resident, sysmem, BytesToHuman(sysmem), lua_vm, lua_vm,
       BytesToHuman(lua_vm), scripts, s.lua().script_count(), lua_vm, BytesToHuman(lua_vm),
-      scripts, BytesToHuman(scripts), s.registry().GetValue("maxmemory-policy"), ratio(m.active, m.allocated),
+      scripts, BytesToHuman(scripts), s.config().maxmemory,
+      BytesToHuman(static_cast<size_t>(s.config().maxmemory)),
+      s.registry().GetValue("maxmemory-policy"), ratio(m.active, m.allocated),
       static_cast<int64_t>(m.active) - static_cast<int64_t>(m.allocated),
       ratio(m.resident, m.active), static_cast<int64_t>(m.resident) - static_cast<int64_t>(m.active),
       ratio(rss, m.resident), static_cast<int64_t>(rss) - static_cast<int64_t>(m.resident),
@@ -156,7 +158,7 @@ void AppendStats(Server& s, std::string& o) {
       "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
       "rejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n"
       "expired_keys:{}\r\nexpired_stale_perc:{:.2f}\r\nexpired_time_cap_reached_count:{}\r\n"
-      "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\n"
+      "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\n"
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
       "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
       "pubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
@@ -173,7 +175,7 @@ void AppendStats(Server& s, std::string& o) {
       static_cast<int64_t>(st.ops_per_sec.Rate()), st.net_input_bytes, st.net_output_bytes,
       st.input_kbps.Rate() / 1024, st.output_kbps.Rate() / 1024, st.rejected_connections,
       ks.expired_keys, ks.expired_stale_perc * 100, ks.expired_time_cap_reached_count,
-      ks.expire_cycle_cpu_us / 1000, ks.hits, ks.misses,
+      ks.expire_cycle_cpu_us / 1000, s.evicted_keys(), ks.hits, ks.misses,
       s.pubsub().channels(PubSubKind::kChannel).size(), s.pubsub().patterns().size(),
       s.pubsub().channels(PubSubKind::kShard).size(), s.tracking().total_keys(),
       s.tracking().total_items(), s.tracking().total_prefixes(), st.unexpected_error_replies,

@@ -15,6 +15,13 @@ struct MemoryStats {
 
 // Reads fresh allocator statistics (refreshes jemalloc's epoch; a few microseconds).
 MemoryStats ReadMemoryStats();
+// Bytes allocated by the program now, cheap enough to check before every write command (what
+// maxmemory compares against): with jemalloc, the per-thread allocated-minus-freed counters of
+// the threads that allocate or free data (registered below); else the allocator's figure.
+size_t UsedMemory();
+// Registers the calling thread's counters (the main thread and the lazy-free thread).
+void RegisterMemoryThread();
+
 // Resident set size of this process from /proc.
 size_t ProcessRss();
 size_t TotalSystemMemory();

@@ -10,6 +10,7 @@
 #include "server/commands/families.h"
 #include "server/core/context.h"
 #include "server/core/errors.h"
+#include "server/core/memory_stats.h"
 #include "server/scripting/lua_engine.h"
 
 namespace tessera {
@@ -56,6 +57,13 @@ Server::~Server() {
 }
 
 bool Server::Init(std::string* err) {
+  // The used-memory counters maxmemory checks: this thread's and the lazy-free thread's.
+  static bool registered = false;
+  if (!registered) {
+    registered = true;
+    RegisterMemoryThread();
+    LazyFree::thread_start_hook = RegisterMemoryThread;
+  }
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases), 0, this);
   RegisterCommands();
   lua_ = std::make_unique<LuaEngine>(*this);
@@ -622,6 +630,26 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
     postponed_.push_back(&c);
     return false;
   }
+  if (config_.maxmemory > 0 && !in_script_) {
+    // Make room first; refuse what may grow memory when that failed. Inside MULTI every queued
+    // command counts (queueing itself takes memory), but EXEC and DISCARD always go through.
+    bool out_of_memory = PerformEvictions() == EvictResult::kFail;
+    pre_command_oom_ = out_of_memory;
+    bool denyoom = cmd->Is(kCmdDenyOom);
+    if (cmd->fullname == "exec") {
+      for (const QueuedCommand& q : c.multi_queue) denyoom = denyoom || q.cmd->Is(kCmdDenyOom);
+    }
+    if (c.Has(kClientMulti) && cmd->fullname != "exec" && cmd->fullname != "discard" &&
+        cmd->fullname != "quit" && cmd->fullname != "reset") {
+      denyoom = true;
+    }
+    if (out_of_memory && denyoom) {
+      RejectCommand(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
+      return true;
+    }
+  } else {
+    pre_command_oom_ = false;
+  }
   if (!cmd->Is(kCmdAllowBusy)) {
     std::string_view busy = BusyError();
     if (!busy.empty()) {
@@ -782,6 +810,7 @@ void Server::ResetStats() {
   stats_.total_reads_processed = 0;
   stats_.total_writes_processed = 0;
   stats_.total_error_replies = 0;
+  evicted_keys_ = 0;
   stats_.unexpected_error_replies = 0;
   stats_.client_qbuf_limit_disconnections = 0;
   stats_.client_outbuf_limit_disconnections = 0;
@@ -884,6 +913,7 @@ void Server::Cron() {
     Unpause();
   }
   HandleBlockedClients();
+  if (eviction_pending_) PerformEvictions();
   ClientsCron(now_ms);
   int64_t hz = std::max<int64_t>(config_.hz, 1);
   // Active expiry may use 25% of a cron period; rehashing gets 1 ms.
@@ -922,6 +952,7 @@ void Server::BeforeSleep() {
   if (pause_type_ != PauseType::kNone && clock_.NowMs() >= pause_until_ms_) Unpause();
   ResumePostponed();
   HandleBlockedClients();
+  if (eviction_pending_) PerformEvictions();
   if (last_expire_timed_out_) {
     // A fast cycle of at most 1 ms, at most once every 2 ms, while the slow one falls behind.
     int64_t now_us = Clock::RealMonotonicUs();

@@ -23,6 +23,7 @@
 #include "server/core/slowlog.h"
 #include "server/core/tracking.h"
 #include "server/core/watch.h"
+#include "server/keyspace/eviction.h"
 #include "server/keyspace/keyspace.h"
 
 namespace tessera {
@@ -239,6 +240,15 @@ class Server : public KeyspaceEvents {
   }
   uint32_t notify_flags() const { return config_.notify_keyspace_events; }
 
+  // ---- memory limit ----
+  enum class EvictResult { kOk, kRunning, kFail };
+  // Evicts keys until used memory is under maxmemory, for at most one time slice
+  // (maxmemory-eviction-tenacity); kRunning: the rest continues in the background.
+  EvictResult PerformEvictions();
+  uint64_t evicted_keys() const { return evicted_keys_; }
+  // True when the last check before a command found the server out of memory.
+  bool oom_state() const { return pre_command_oom_; }
+
   // ---- pause ----
   void Pause(PauseType type, int64_t until_ms);
   void Unpause();
@@ -305,6 +315,10 @@ class Server : public KeyspaceEvents {
   std::unique_ptr<LuaEngine> lua_;
   std::unique_ptr<LuaEngine> functions_;
   bool in_script_ = false;
+  Evictor evictor_;
+  uint64_t evicted_keys_ = 0;
+  bool pre_command_oom_ = false;
+  bool eviction_pending_ = false;  // a slice ran out of time: continue from the cron
   bool propagation_suppressed_ = false;
   PubSubRegistry pubsub_;
   TrackingTable tracking_{*this};

@@ -404,7 +404,10 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Mem("stream-node-max-bytes", &c.stream_node_max_bytes, "4096", 0, kLongMax));
   reg.Add(Int("stream-node-max-entries", &c.stream_node_max_entries, "100", 0, kLongMax));
   // Memory
+  reg.Add(Mem("maxmemory", &c.maxmemory, "0", 0, kLongMax, 0, ApplyMaxmemory));
   reg.Add(Enum("maxmemory-policy", &c.maxmemory_policy, "noeviction", kPolicies, 0, ApplyRuntime));
+  reg.Add(Int("maxmemory-samples", &c.maxmemory_samples, "5", 1, 64));
+  reg.Add(Int("maxmemory-eviction-tenacity", &c.maxmemory_eviction_tenacity, "10", 0, 100));
   reg.Add(Int("lfu-log-factor", &c.lfu_log_factor, "10", 0, kIntMax, 0, ApplyRuntime));
   reg.Add(Int("lfu-decay-time", &c.lfu_decay_time, "1", 0, kIntMax, 0, ApplyRuntime));
   // Persistence

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/config/registry.h"
+#include "server/keyspace/eviction.h"
 
 namespace tessera {
 
@@ -23,11 +24,6 @@ struct OutputBufferLimit {
 };
 
 enum class DebugCommandMode { kNo = 0, kYes = 1, kLocal = 2 };
-enum MaxmemoryPolicy {
-  kVolatileLru = 0, kVolatileLfu, kVolatileRandom, kVolatileTtl,
-  kAllkeysLru, kAllkeysLfu, kAllkeysRandom, kNoEviction
-};
-inline bool IsLfuPolicy(int p) { return p == kVolatileLfu || p == kAllkeysLfu; }
 enum ClientClass { kClassNormal = 0, kClassReplica = 1, kClassPubsub = 2, kClassCount = 3 };
 
 struct ServerConfig {
@@ -80,7 +76,10 @@ struct ServerConfig {
   int64_t stream_node_max_entries = 100;
   // Memory: the policy chooses LRU or LFU access tracking now; limits and eviction arrive
   // with maxmemory.
+  int64_t maxmemory = 0;     // bytes; 0: no limit
   int maxmemory_policy = 7;  // MaxmemoryPolicy
+  int64_t maxmemory_samples = 5;
+  int64_t maxmemory_eviction_tenacity = 10;
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;
   // Persistence (none yet: save points must be empty)
@@ -117,5 +116,6 @@ bool ApplyLogging(void* server, std::string* err);
 bool ApplyMaxclients(void* server, std::string* err);
 bool ApplyRuntime(void* server, std::string* err);
 bool ApplyDir(void* server, std::string* err);
+bool ApplyMaxmemory(void* server, std::string* err);
 
 }  // namespace tessera

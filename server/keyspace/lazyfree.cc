@@ -31,6 +31,7 @@ void LazyFree::Drain() {
 
 void LazyFree::Run() {
   pthread_setname_np(pthread_self(), "lazyfree");
+  if (thread_start_hook != nullptr) thread_start_hook();
   std::unique_lock<std::mutex> lock(mu_);
   while (true) {
     cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });

@@ -15,6 +15,9 @@ class LazyFree {
   using Job = void (*)(void* arg);
   LazyFree();
   ~LazyFree();  // finishes queued jobs
+  // Runs first on every background freeing thread (the server registers it for its
+  // used-memory counters). Set before a Keyspace is created.
+  static inline void (*thread_start_hook)() = nullptr;
 
   // Queues fn(arg) on the background thread; `objects` is what INFO reports as pending.
   void Submit(Job fn, void* arg, size_t objects);

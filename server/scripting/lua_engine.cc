@@ -515,6 +515,12 @@ bool ExecuteScriptCommand(LuaEngine::Impl* impl) {
     impl->error = "Write commands are not allowed from read-only scripts.";
     return false;
   }
+  // Out of memory when the script started: refuse commands that may grow memory until the
+  // script has written (then it must finish what it started), as Redis does.
+  if (cmd->Is(kCmdDenyOom) && s.oom_state() && !impl->wrote) {
+    impl->error = "-OOM command not allowed when used memory > 'maxmemory'.";
+    return false;
+  }
   if (cmd->Is(kCmdWrite)) impl->wrote = true;
   Client& fake = *impl->fake;
   fake.resp = impl->resp;
@@ -1177,6 +1183,12 @@ void LuaEngine::CallFunction(CommandContext& ctx, const LuaFunction& fn,
 void LuaEngine::Execute(CommandContext& ctx, const std::string& name, int nargs, uint32_t flags,
                         bool read_only) {
   lua_State* L = L_;
+  if (!(flags & (kScriptEvalCompat | kScriptAllowOom | kScriptNoWrites)) &&
+      server_.oom_state()) {
+    lua_pop(L, nargs + 2);  // the function, its arguments and the error handler
+    ctx.reply.Error("OOM command not allowed when used memory > 'maxmemory'.");
+    return;
+  }
   Impl& im = *impl_;
   im.ctx = &ctx;
   im.current_sha = name;

@@ -1,0 +1,88 @@
+// The memory limit: evicting keys before commands that may grow memory (Redis's
+// performEvictions), in time slices bounded by maxmemory-eviction-tenacity, continued by the
+// cron when a slice was not enough.
+#include <cmath>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "server/core/context.h"
+#include "server/core/memory_stats.h"
+#include "server/core/server.h"
+
+namespace tessera {
+
+namespace {
+
+// Microseconds one eviction slice may take (Redis's evictionTimeLimitUs): 50 us per step of
+// tenacity up to 10, then growing 15% per step; 100 means no limit.
+int64_t EvictionTimeLimitUs(int64_t tenacity) {
+  if (tenacity <= 10) return 50 * tenacity;
+  if (tenacity < 100) {
+    return static_cast<int64_t>(500.0 * std::pow(1.15, static_cast<double>(tenacity - 10)));
+  }
+  return INT64_MAX;
+}
+
+}  // namespace
+
+bool ApplyMaxmemory(void* server, std::string* err) {
+  (void)err;
+  auto* s = static_cast<Server*>(server);
+  if (s->config().maxmemory > 0 && static_cast<size_t>(s->config().maxmemory) < UsedMemory()) {
+    LogWarning("WARNING: the new maxmemory value set via CONFIG SET ({}) is smaller than the "
+               "current memory usage ({}). This will result in key eviction and/or the "
+               "inability to accept new write commands depending on the maxmemory-policy.",
+               s->config().maxmemory, UsedMemory());
+  }
+  s->PerformEvictions();
+  return true;
+}
+
+Server::EvictResult Server::PerformEvictions() {
+  eviction_pending_ = false;
+  if (config_.maxmemory <= 0) return EvictResult::kOk;
+  size_t limit = static_cast<size_t>(config_.maxmemory);
+  size_t used = UsedMemory();
+  if (used <= limit) return EvictResult::kOk;
+  if (config_.maxmemory_policy == kNoEviction) return EvictResult::kFail;
+  size_t to_free = used - limit;
+  size_t freed = 0;
+  bool lazy = config_.lazyfree_lazy_eviction;
+  int64_t budget_us = EvictionTimeLimitUs(config_.maxmemory_eviction_tenacity);
+  uint64_t start = Clock::Ticks();
+  int64_t now_ms = clock_.NowMs();
+  uint64_t keys_freed = 0;
+  while (freed < to_free) {
+    int db;
+    std::string key;
+    if (!evictor_.PickKey(*keyspace_, config_.maxmemory_policy,
+                          static_cast<int>(config_.maxmemory_samples), now_ms, &db, &key)) {
+      return EvictResult::kFail;  // nothing evictable
+    }
+    size_t before = UsedMemory();
+    if (propagating()) Propagate(db, {lazy ? "UNLINK" : "DEL", key});
+    keyspace_->Delete(keyspace_->db(db), key, lazy);
+    size_t after = UsedMemory();
+    if (before > after) freed += before - after;
+    ++evicted_keys_;
+    ++keys_freed;
+    KeyModified(db, key);
+    NotifyKeyspaceEvent(kNotifyEvicted, "evicted", key, db);
+    if (keys_freed % 16 == 0) {
+      // Lazily freed values leave later: look at the real figure now and then.
+      if (lazy && UsedMemory() <= limit) break;
+      if (Clock::ElapsedUs(start) > budget_us) {
+        // The loop goes on at its next turn (as Redis's 0 ms eviction timer); this command may
+        // run meanwhile.
+        eviction_pending_ = true;
+        if (loop_ != nullptr) loop_->WakeAt(clock_.NowMs());
+        if (call_depth_ == 0) FlushPropagation();
+        return EvictResult::kRunning;
+      }
+    }
+  }
+  if (call_depth_ == 0) FlushPropagation();
+  return EvictResult::kOk;
+}
+
+}  // namespace tessera
