@@ -8,10 +8,13 @@ import time
 import pytest
 import redis
 
+from conftest import SANITIZED
 from helpers import wait_until
 
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
-LIMIT = 50 * 1024 * 1024
+# Under ASan every write is several times slower: the same 10x ratio on a fifth of the size.
+LIMIT = (10 if SANITIZED else 50) * 1024 * 1024
+WRITES = 100_000 if SANITIZED else 500_000
 POLICIES = ["allkeys-lru", "allkeys-lfu", "allkeys-random", "volatile-lru", "volatile-lfu",
             "volatile-random", "volatile-ttl"]
 
@@ -36,13 +39,13 @@ def used(r):
 def test_policy_keeps_memory_at_the_limit(server, r, policy):
     r.config_set("maxmemory", LIMIT)
     r.config_set("maxmemory-policy", policy)
-    # About ten times the limit: 500,000 writes of 1,000 bytes.
-    fill(server.port, 500_000, 1000, ttl=policy.startswith("volatile"))
+    # About ten times the limit: WRITES writes of 1,000 bytes.
+    fill(server.port, WRITES, 1000, ttl=policy.startswith("volatile"))
     # Eviction may finish in the background slices just after the last write.
     wait_until(lambda: used(r) <= LIMIT * 1.01, 5)
     assert used(r) <= LIMIT * 1.01
     assert r.info("stats")["evicted_keys"] > 0
-    assert r.dbsize() > 10_000  # it evicted what it had to, not everything
+    assert r.dbsize() > LIMIT // 5000  # it evicted what it had to, not everything
 
 
 def test_noeviction_refuses_writes_but_serves_reads_and_deletes(r):
@@ -80,7 +83,7 @@ def test_volatile_policies_only_evict_keys_with_a_ttl(server, r):
     for i in range(1000):
         r.set(f"persistent:{i}", "v" * 100)
     r.config_set("maxmemory", LIMIT)
-    fill(server.port, 200_000, 1000, ttl=True)
+    fill(server.port, WRITES // 2, 1000, ttl=True)
     assert r.info("stats")["evicted_keys"] > 0
     pipe = r.pipeline(transaction=False)
     for i in range(1000):
