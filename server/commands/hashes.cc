@@ -47,10 +47,7 @@ KeyValue* WriteHash(CommandContext& ctx, std::string_view key) {
 
 // Removes the key when its hash became empty.
 void DeleteIfEmpty(CommandContext& ctx, KeyValue* kv, std::string_view key) {
-  if (hashv::Length(kv) == 0) {
-    ctx.ks().Delete(ctx.db(), key, false);
-    ctx.Notify(kNotifyGeneric, "del", key);
-  }
+  DeleteKeyIfEmpty(ctx, key, hashv::Length(kv));
 }
 
 void HSetGeneric(CommandContext& ctx, bool hmset) {
@@ -133,20 +130,7 @@ void HDel(CommandContext& ctx) {
     ctx.WrongType();
     return;
   }
-  int64_t deleted = 0;
-  for (size_t i = 2; i < ctx.argc(); ++i) {
-    if (hashv::Delete(kv, ctx.argv[i])) {
-      ++deleted;
-      if (hashv::Length(kv) == 0) break;
-    }
-  }
-  if (deleted > 0) {
-    ctx.Modified(key);
-    ctx.Notify(kNotifyHash, "hdel", key);
-    DeleteIfEmpty(ctx, kv, key);
-    ctx.Dirty(static_cast<uint64_t>(deleted));
-  }
-  ctx.reply.Integer(deleted);
+  RemoveMembers(ctx, kv, kNotifyHash, "hdel", hashv::Delete, hashv::Length);
 }
 
 void HLen(CommandContext& ctx) {

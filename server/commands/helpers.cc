@@ -207,4 +207,11 @@ bool ParseNumkeys(CommandContext& ctx, std::string_view not_integer,
   return true;
 }
 
+void DeleteKeyIfEmpty(CommandContext& ctx, std::string_view key, size_t remaining) {
+  if (remaining == 0) {
+    ctx.ks().Delete(ctx.db(), key, false);
+    ctx.Notify(kNotifyGeneric, "del", key);
+  }
+}
+
 }  // namespace tessera

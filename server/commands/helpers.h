@@ -134,4 +134,32 @@ inline void ReplyOkOrError(CommandContext& ctx, std::string_view error) {
   }
 }
 
+// Deletes key (emitting "del") when the container left under it is empty.
+void DeleteKeyIfEmpty(CommandContext& ctx, std::string_view key, size_t remaining);
+
+// HDEL/SREM/ZREM: removes each of argv[2..] from kv (null: a missing key) with
+// remove(kv, member) until size(kv) is 0; if anything went, signals the key, emits `event`,
+// deletes the emptied key and counts each removal as a change. Replies with the count.
+template <typename Remove, typename Size>
+void RemoveMembers(CommandContext& ctx, KeyValue* kv, uint32_t cls, std::string_view event,
+                   Remove remove, Size size) {
+  std::string_view key = ctx.argv[1];
+  int64_t removed = 0;
+  if (kv != nullptr) {
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      if (remove(kv, ctx.argv[i])) {
+        ++removed;
+        if (size(kv) == 0) break;
+      }
+    }
+  }
+  if (removed > 0) {
+    ctx.Modified(key);
+    ctx.Notify(cls, event, key);
+    DeleteKeyIfEmpty(ctx, key, size(kv));
+    ctx.Dirty(static_cast<uint64_t>(removed));
+  }
+  ctx.reply.Integer(removed);
+}
+
 }  // namespace tessera

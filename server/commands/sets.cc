@@ -30,10 +30,7 @@ KeyValue* LookupSet(CommandContext& ctx, std::string_view key, bool write, bool*
 }
 
 void DeleteIfEmpty(CommandContext& ctx, KeyValue* kv, std::string_view key) {
-  if (setv::Size(kv) == 0) {
-    ctx.ks().Delete(ctx.db(), key, false);
-    ctx.Notify(kNotifyGeneric, "del", key);
-  }
+  DeleteKeyIfEmpty(ctx, key, setv::Size(kv));
 }
 
 void ReplyMembers(CommandContext& ctx, const std::vector<std::string>& members) {
@@ -69,22 +66,7 @@ void SRem(CommandContext& ctx) {
   bool wrong;
   KeyValue* kv = LookupSet(ctx, key, true, &wrong);
   if (wrong) return;
-  int64_t removed = 0;
-  if (kv != nullptr) {
-    for (size_t i = 2; i < ctx.argc(); ++i) {
-      if (setv::Remove(kv, ctx.argv[i])) {
-        ++removed;
-        if (setv::Size(kv) == 0) break;
-      }
-    }
-  }
-  if (removed > 0) {
-    ctx.Modified(key);
-    ctx.Notify(kNotifySet, "srem", key);
-    DeleteIfEmpty(ctx, kv, key);
-    ctx.Dirty(static_cast<uint64_t>(removed));
-  }
-  ctx.reply.Integer(removed);
+  RemoveMembers(ctx, kv, kNotifySet, "srem", setv::Remove, setv::Size);
 }
 
 void SCard(CommandContext& ctx) {

@@ -41,10 +41,7 @@ KeyValue* LookupZset(CommandContext& ctx, std::string_view key, bool write, bool
 }
 
 void DeleteIfEmpty(CommandContext& ctx, KeyValue* kv, std::string_view key) {
-  if (zsetv::Length(kv) == 0) {
-    ctx.ks().Delete(ctx.db(), key, false);
-    ctx.Notify(kNotifyGeneric, "del", key);
-  }
+  DeleteKeyIfEmpty(ctx, key, zsetv::Length(kv));
 }
 
 // A score argument as Redis's getDoubleFromObject: the whole string, no leading space, no NaN.
@@ -272,22 +269,7 @@ void ZRem(CommandContext& ctx) {
   bool wrong;
   KeyValue* kv = LookupZset(ctx, key, true, &wrong);
   if (wrong) return;
-  int64_t removed = 0;
-  if (kv != nullptr) {
-    for (size_t i = 2; i < ctx.argc(); ++i) {
-      if (zsetv::Remove(kv, ctx.argv[i])) {
-        ++removed;
-        if (zsetv::Length(kv) == 0) break;
-      }
-    }
-  }
-  if (removed > 0) {
-    ctx.Modified(key);
-    ctx.Notify(kNotifyZset, "zrem", key);
-    DeleteIfEmpty(ctx, kv, key);
-    ctx.Dirty(static_cast<uint64_t>(removed));
-  }
-  ctx.reply.Integer(removed);
+  RemoveMembers(ctx, kv, kNotifyZset, "zrem", zsetv::Remove, zsetv::Length);
 }
 
 void ZCard(CommandContext& ctx) {
