@@ -303,30 +303,10 @@ void HRandFieldWithCount(CommandContext& ctx, int64_t count, bool withvalues) {
 
 void HRandField(CommandContext& ctx) {
   if (ctx.argc() >= 3) {
-    auto count = ParseInt64(ctx.argv[2]);
-    if (!count) {
-      ctx.reply.Error(err::kNotInteger);
-      return;
-    }
-    if (*count < -INT64_MAX) {
-      ctx.reply.Error(
-          "ERR value is out of range, value must between -9223372036854775807 and "
-          "9223372036854775807");
-      return;
-    }
-    bool withvalues = false;
-    if (ctx.argc() > 4 || (ctx.argc() == 4 && !EqualsIgnoreCase(ctx.argv[3], "withvalues"))) {
-      ctx.Syntax();
-      return;
-    }
-    if (ctx.argc() == 4) {
-      withvalues = true;
-      if (*count < -INT64_MAX / 2 || *count > INT64_MAX / 2) {
-        ctx.reply.Error("ERR value is out of range");
-        return;
-      }
-    }
-    HRandFieldWithCount(ctx, *count, withvalues);
+    int64_t count;
+    bool withvalues;
+    if (!ParseRandomCount(ctx, "withvalues", &count, &withvalues)) return;
+    HRandFieldWithCount(ctx, count, withvalues);
     return;
   }
   bool wrong;

@@ -214,4 +214,31 @@ void DeleteKeyIfEmpty(CommandContext& ctx, std::string_view key, size_t remainin
   }
 }
 
+bool ParseRandomCount(CommandContext& ctx, std::string_view with_word, int64_t* count,
+                      bool* with) {
+  auto n = ParseInt64(ctx.argv[2]);
+  if (!n) {
+    ctx.reply.Error(err::kNotInteger);
+    return false;
+  }
+  if (*n < -INT64_MAX) {
+    ctx.reply.Error(
+        "ERR value is out of range, value must between -9223372036854775807 and "
+        "9223372036854775807");
+    return false;
+  }
+  if (ctx.argc() > 4 || (ctx.argc() == 4 && !EqualsIgnoreCase(ctx.argv[3], with_word))) {
+    ctx.Syntax();
+    return false;
+  }
+  *with = ctx.argc() == 4;
+  // With values the reply holds twice as many elements: the count must leave room for that.
+  if (*with && (*n < -INT64_MAX / 2 || *n > INT64_MAX / 2)) {
+    ctx.reply.Error("ERR value is out of range");
+    return false;
+  }
+  *count = *n;
+  return true;
+}
+
 }  // namespace tessera

@@ -162,4 +162,9 @@ void RemoveMembers(CommandContext& ctx, KeyValue* kv, uint32_t cls, std::string_
   ctx.reply.Integer(removed);
 }
 
+// HRANDFIELD/ZRANDMEMBER "key count [WITHVALUES|WITHSCORES]" (argc >= 3): parses the count
+// and the flag word, replying with Redis's error when either is wrong.
+bool ParseRandomCount(CommandContext& ctx, std::string_view with_word, int64_t* count,
+                      bool* with);
+
 }  // namespace tessera

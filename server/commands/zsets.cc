@@ -924,32 +924,12 @@ void ZRandMember(CommandContext& ctx) {
     ctx.reply.Bulk(it.Member(buf));
     return;
   }
-  auto count = ParseInt64(ctx.argv[2]);
-  if (!count) {
-    ctx.reply.Error(err::kNotInteger);
-    return;
-  }
-  if (*count < -INT64_MAX) {
-    ctx.reply.Error(
-        "ERR value is out of range, value must between -9223372036854775807 and "
-        "9223372036854775807");
-    return;
-  }
-  bool withscores = false;
-  if (ctx.argc() > 4 || (ctx.argc() == 4 && !EqualsIgnoreCase(ctx.argv[3], "withscores"))) {
-    ctx.Syntax();
-    return;
-  }
-  if (ctx.argc() == 4) {
-    withscores = true;
-    if (*count < -INT64_MAX / 2 || *count > INT64_MAX / 2) {
-      ctx.reply.Error("ERR value is out of range");
-      return;
-    }
-  }
+  int64_t count;
+  bool withscores;
+  if (!ParseRandomCount(ctx, "withscores", &count, &withscores)) return;
   KeyValue* kv = LookupZset(ctx, ctx.argv[1], false, &wrong);
   if (wrong) return;
-  if (kv == nullptr || *count == 0) {
+  if (kv == nullptr || count == 0) {
     ctx.reply.EmptyArray();
     return;
   }
@@ -957,8 +937,8 @@ void ZRandMember(CommandContext& ctx) {
   size_t size = zsetv::Length(kv);
   char buf[24];
   std::vector<Pair> out;
-  if (*count < 0) {
-    for (int64_t i = 0; i < -*count; ++i) {
+  if (count < 0) {
+    for (int64_t i = 0; i < -count; ++i) {
       ZIter it = zsetv::AtRank(kv, rng.Below(size));
       out.push_back({std::string(it.Member(buf)), it.Score()});
     }
@@ -966,11 +946,11 @@ void ZRandMember(CommandContext& ctx) {
     for (ZIter it = zsetv::AtRank(kv, 0); it.Valid(); it.Next()) {
       out.push_back({std::string(it.Member(buf)), it.Score()});
     }
-    if (static_cast<size_t>(*count) < size) {
-      for (size_t i = 0; i < static_cast<size_t>(*count); ++i) {
+    if (static_cast<size_t>(count) < size) {
+      for (size_t i = 0; i < static_cast<size_t>(count); ++i) {
         std::swap(out[i], out[i + rng.Below(out.size() - i)]);
       }
-      out.resize(static_cast<size_t>(*count));
+      out.resize(static_cast<size_t>(count));
     }
   }
   ReplyPairs(ctx, out, withscores);
