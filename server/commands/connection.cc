@@ -214,7 +214,7 @@ std::string ClientLine(const Client& c, int64_t now_ms) {
   size_t omem = c.out.allocated() > first ? c.out.allocated() - first : 0;
   size_t oll = c.out.chunk_count() > 1 ? c.out.chunk_count() - 1 : 0;
   size_t obl = std::min(c.out.pending(), first);
-  size_t tot = sizeof(Client) + c.qbuf.cap + c.out.allocated() + c.argv_mem + c.name.size();
+  size_t tot = c.MemoryUsage();
   std::string events = c.Has(kClientFake) ? "" : "r";
   if (c.out.pending() > 0) events += "w";
   return fmt::format(
@@ -226,7 +226,7 @@ std::string ClientLine(const Client& c, int64_t now_ms) {
       c.subs ? c.subs->channels.size() : 0, c.subs ? c.subs->patterns.size() : 0,
       c.ShardSubscriptionCount(),
       c.Has(kClientMulti) ? static_cast<int64_t>(c.multi_queue.size()) : -1, qbuf, qbuf_free,
-      c.argv_mem, c.multi_mem, first, first, obl, oll, omem, tot + c.multi_mem, events,
+      c.argv_mem, c.multi_mem, first, first, obl, oll, omem, tot, events,
       c.last_cmd ? c.last_cmd->fullname : "NULL",
       c.tracking ? static_cast<int64_t>(c.tracking->redirect) : -1, c.resp);
 }

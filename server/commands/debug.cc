@@ -135,6 +135,9 @@ void DebugHelp(CommandContext& ctx) {
       "    Write <message> to the server log.",
       "OBJECT <key>",
       "    Show low-level details of the value of <key>.",
+      "POPULATE <count> [<prefix>] [<size>]",
+      "    Create <count> string keys <prefix>:0.. (default prefix \"key\") holding value:N,",
+      "    cut or zero-padded to <size> bytes when given. Existing keys are left alone.",
       "PROTOCOL <type>",
       "    Reply with a sample of a RESP type: string|integer|double|bignum|null|array|set|",
       "    map|attrib|push|verbatim|true|false.",
@@ -150,6 +153,30 @@ void DebugHelp(CommandContext& ctx) {
   ReplyLines(ctx.reply, lines);
 }
 
+// DEBUG POPULATE count [prefix] [size]: keys prefix:0..count-1 (existing ones are skipped)
+// holding "value:N", cut or zero-padded to `size` bytes when given.
+void DebugPopulate(CommandContext& ctx) {
+  int64_t count = 0, size = 0;
+  if (!ParsePositiveCount(ctx, ctx.argv[2], &count)) return;
+  if (ctx.argc() == 5 && !ParsePositiveCount(ctx, ctx.argv[4], &size)) return;
+  std::string prefix = ctx.argc() >= 4 ? std::string(ctx.argv[3]) : "key";
+  Db& db = ctx.db();
+  std::string key, value;
+  for (int64_t j = 0; j < count; ++j) {
+    key = prefix + ":" + std::to_string(j);
+    if (ctx.ks().Lookup(db, key, ctx.now_ms, kLookupWrite) != nullptr) continue;
+    value = "value:" + std::to_string(j);
+    if (size > 0) value.resize(static_cast<size_t>(size), '\0');
+    KeyValue* kv = value.size() <= kEmbstrMaxLen
+                       ? KeyValue::NewString(key, value, -1)
+                       : KeyValue::NewRaw(key, RawString::New(value), -1);
+    ctx.ks().InitAccess(kv, ctx.now_ms);
+    ctx.AddKey(kv);
+    ctx.Modified(key);
+  }
+  ctx.reply.Ok();
+}
+
 void Debug(CommandContext& ctx) {
   std::string_view sub = ctx.argv[1];
   size_t argc = ctx.argc();
@@ -163,6 +190,8 @@ void Debug(CommandContext& ctx) {
   } else if (is("set-active-expire") && argc == 3) {
     ctx.ks().active_expire_enabled = ParseInt64(ctx.argv[2]).value_or(0) != 0;
     ctx.reply.Ok();
+  } else if (is("populate") && argc >= 3 && argc <= 5) {
+    DebugPopulate(ctx);
   } else if (is("object") && argc == 3) {
     DebugObject(ctx);
   } else if (is("digest") && argc == 2) {

@@ -24,5 +24,6 @@ void RegisterTransactionCommands(CommandTable& t);
 void RegisterPubSubCommands(CommandTable& t);
 void RegisterScriptingCommands(CommandTable& t);
 void RegisterFunctionCommands(CommandTable& t);
+void RegisterMemoryCommands(CommandTable& t);
 
 }  // namespace tessera

@@ -45,11 +45,6 @@ KeyValue* WriteHash(CommandContext& ctx, std::string_view key) {
   return kv;
 }
 
-// Removes the key when its hash became empty.
-void DeleteIfEmpty(CommandContext& ctx, KeyValue* kv, std::string_view key) {
-  DeleteKeyIfEmpty(ctx, key, hashv::Length(kv));
-}
-
 void HSetGeneric(CommandContext& ctx, bool hmset) {
   if (ctx.argc() % 2 == 1) {
     ctx.reply.Error(err::WrongArity(ctx.cmd.fullname));

@@ -77,27 +77,11 @@ void AppendClients(Server& s, std::string& o) {
 }
 
 void AppendMemory(Server& s, std::string& o) {
-  MemoryStats m = ReadMemoryStats();
-  size_t rss = ProcessRss();
-  size_t used = UsedMemory();  // the figure maxmemory is compared with
-  g_peak = std::max(g_peak, used);
-  size_t clients_mem = 0;
-  for (const auto& [id, c] : s.clients()) {
-    clients_mem += sizeof(Client) + c->qbuf.cap + c->out.allocated();
-  }
-  size_t tables = 0;
-  for (int i = 0; i < s.keyspace().dbnum(); ++i) {
-    Db& db = s.keyspace().db(i);
-    tables += db.keys().buckets() * sizeof(void*) + db.expires().buckets() * sizeof(void*);
-  }
-  size_t overhead = g_startup + clients_mem + tables;
-  if (overhead > used) overhead = used;
-  size_t dataset = used - overhead;
-  size_t net = used > g_startup ? used - g_startup : 0;
+  MemoryOverview m = ComputeMemoryOverview(s);
   size_t sysmem = TotalSystemMemory();
   size_t lua_vm = s.lua().lua_memory();
-  size_t scripts = s.lua().scripts_memory();
-  auto ratio = [](size_t a, size_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / b; };
+  size_t net = m.used > m.startup ? m.used - m.startup : 0;
+  (void)net;
   o += fmt::format(
       "# Memory\r\nused_memory:{}\r\nused_memory_human:{}\r\nused_memory_rss:{}\r\n"
       "used_memory_rss_human:{}\r\nused_memory_peak:{}\r\nused_memory_peak_human:{}\r\n"
@@ -112,22 +96,21 @@ void AppendMemory(Server& s, std::string& o) {
       "maxmemory_human:{}\r\nmaxmemory_policy:{}\r\nallocator_frag_ratio:{:.2f}\r\n"
       "allocator_frag_bytes:{}\r\nallocator_rss_ratio:{:.2f}\r\nallocator_rss_bytes:{}\r\n"
       "rss_overhead_ratio:{:.2f}\r\nrss_overhead_bytes:{}\r\nmem_fragmentation_ratio:{:.2f}\r\n"
-      "mem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\n"
-      "mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:{}\r\n"
-      "mem_cluster_links:0\r\nmem_aof_buffer:0\r\nmem_allocator:{}\r\n"
-      "active_defrag_running:0\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
-      used, BytesToHuman(used), rss, BytesToHuman(rss), g_peak, BytesToHuman(g_peak),
-      ratio(used, g_peak) * 100, overhead, g_startup, dataset, ratio(dataset, net) * 100,
-      m.allocated, m.active, m.resident, sysmem, BytesToHuman(sysmem), lua_vm, lua_vm,
-      BytesToHuman(lua_vm), scripts, s.lua().script_count(), lua_vm, BytesToHuman(lua_vm),
-      scripts, BytesToHuman(scripts), s.config().maxmemory,
+      "mem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:{}\r\nmem_replication_backlog:{}\r\n"
+      "mem_total_replication_buffers:{}\r\nmem_clients_slaves:{}\r\nmem_clients_normal:{}\r\n"
+      "mem_cluster_links:0\r\nmem_aof_buffer:{}\r\nmem_allocator:{}\r\n"
+      "active_defrag_running:{}\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
+      m.used, BytesToHuman(m.used), m.rss, BytesToHuman(m.rss), m.peak, BytesToHuman(m.peak),
+      m.peak_perc, m.overhead, m.startup, m.dataset, m.dataset_perc, m.allocator_allocated,
+      m.allocator_active, m.allocator_resident, sysmem, BytesToHuman(sysmem), lua_vm, lua_vm,
+      BytesToHuman(lua_vm), m.lua_caches, s.lua().script_count(), lua_vm, BytesToHuman(lua_vm),
+      m.lua_caches, BytesToHuman(m.lua_caches), s.config().maxmemory,
       BytesToHuman(static_cast<size_t>(s.config().maxmemory)),
-      s.registry().GetValue("maxmemory-policy"), ratio(m.active, m.allocated),
-      static_cast<int64_t>(m.active) - static_cast<int64_t>(m.allocated),
-      ratio(m.resident, m.active), static_cast<int64_t>(m.resident) - static_cast<int64_t>(m.active),
-      ratio(rss, m.resident), static_cast<int64_t>(rss) - static_cast<int64_t>(m.resident),
-      ratio(rss, used), static_cast<int64_t>(rss) - static_cast<int64_t>(used), clients_mem,
-      m.allocator, s.keyspace().lazyfree().pending_objects(),
+      s.registry().GetValue("maxmemory-policy"), m.allocator_frag, m.allocator_frag_bytes,
+      m.allocator_rss, m.allocator_rss_bytes, m.rss_extra, m.rss_extra_bytes, m.total_frag,
+      m.total_frag_bytes, m.repl_backlog + m.clients_replicas + m.aof_buffer, m.repl_backlog,
+      m.repl_backlog + m.clients_replicas, m.clients_replicas, m.clients_normal, m.aof_buffer,
+      m.allocator, s.defrag_running_pct(), s.keyspace().lazyfree().pending_objects(),
       s.keyspace().lazyfree().freed_objects());
 }
 
@@ -158,13 +141,13 @@ void AppendStats(Server& s, std::string& o) {
       "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
       "rejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n"
       "expired_keys:{}\r\nexpired_stale_perc:{:.2f}\r\nexpired_time_cap_reached_count:{}\r\n"
-      "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\n"
+      "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:{}\r\n"
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
       "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
       "pubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
-      "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\n"
-      "active_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
-      "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:{}\r\n"
+      "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:{}\r\n"
+      "active_defrag_misses:{}\r\nactive_defrag_key_hits:{}\r\nactive_defrag_key_misses:{}\r\n"
+      "total_active_defrag_time:{}\r\ncurrent_active_defrag_time:{}\r\ntracking_total_keys:{}\r\n"
       "tracking_total_items:{}\r\ntracking_total_prefixes:{}\r\nunexpected_error_replies:{}\r\n"
       "total_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:{}\r\n"
       "total_writes_processed:{}\r\nio_threaded_reads_processed:0\r\n"
@@ -175,9 +158,11 @@ void AppendStats(Server& s, std::string& o) {
       static_cast<int64_t>(st.ops_per_sec.Rate()), st.net_input_bytes, st.net_output_bytes,
       st.input_kbps.Rate() / 1024, st.output_kbps.Rate() / 1024, st.rejected_connections,
       ks.expired_keys, ks.expired_stale_perc * 100, ks.expired_time_cap_reached_count,
-      ks.expire_cycle_cpu_us / 1000, s.evicted_keys(), ks.hits, ks.misses,
+      ks.expire_cycle_cpu_us / 1000, s.evicted_keys(), s.evicted_clients(), ks.hits, ks.misses,
       s.pubsub().channels(PubSubKind::kChannel).size(), s.pubsub().patterns().size(),
-      s.pubsub().channels(PubSubKind::kShard).size(), s.tracking().total_keys(),
+      s.pubsub().channels(PubSubKind::kShard).size(), s.defrag_stats().hits,
+      s.defrag_stats().misses, s.defrag_stats().key_hits, s.defrag_stats().key_misses,
+      s.defrag_total_ms(), s.defrag_current_ms(), s.tracking().total_keys(),
       s.tracking().total_items(), s.tracking().total_prefixes(), st.unexpected_error_replies,
       st.total_error_replies, st.total_reads_processed, st.total_writes_processed,
       st.client_qbuf_limit_disconnections, st.client_outbuf_limit_disconnections);
@@ -263,9 +248,131 @@ void AppendKeyspace(Server& s, std::string& o) {
 
 void SampleMemoryPeak(Server& server) {
   (void)server;
-  MemoryStats m = ReadMemoryStats();
-  if (g_startup == 0) g_startup = m.allocated;
-  g_peak = std::max(g_peak, m.allocated);
+  size_t used = UsedMemory();
+  if (g_startup == 0) g_startup = used;
+  g_peak = std::max(g_peak, used);
+}
+
+MemoryOverview ComputeMemoryOverview(Server& s) {
+  MemoryOverview m;
+  m.used = UsedMemory();
+  g_peak = std::max(g_peak, m.used);
+  m.peak = g_peak;
+  m.startup = g_startup;
+  m.rss = ProcessRss();
+  for (const auto& [id, c] : s.clients()) {
+    if (c->Has(kClientReplica)) {
+      m.clients_replicas += c->MemoryUsage();
+    } else {
+      m.clients_normal += c->MemoryUsage();
+    }
+  }
+  m.lua_caches = s.lua().scripts_memory();
+  m.overhead = m.startup + m.clients_normal + m.clients_replicas + m.repl_backlog +
+               m.aof_buffer + m.lua_caches + m.functions_caches;
+  for (int i = 0; i < s.keyspace().dbnum(); ++i) {
+    Db& db = s.keyspace().db(i);
+    m.keys += db.size();
+    if (db.size() == 0) continue;
+    MemoryOverview::DbOverhead d{i, db.keys().buckets() * sizeof(void*),
+                                 db.expires().buckets() * sizeof(void*)};
+    m.overhead += d.main + d.expires;
+    m.dbs.push_back(d);
+  }
+  if (m.overhead > m.used) m.overhead = m.used;
+  m.dataset = m.used - m.overhead;
+  size_t net = m.used > m.startup ? m.used - m.startup : 0;
+  auto ratio = [](size_t a, size_t b) { return b == 0 ? 0.0 : static_cast<double>(a) / b; };
+  auto diff = [](size_t a, size_t b) { return static_cast<int64_t>(a) - static_cast<int64_t>(b); };
+  m.dataset_perc = ratio(m.dataset, net) * 100;
+  m.peak_perc = ratio(m.used, m.peak) * 100;
+  MemoryStats a = ReadMemoryStats();
+  m.allocator_allocated = a.allocated;
+  m.allocator_active = a.active;
+  m.allocator_resident = a.resident;
+  m.allocator = a.allocator;
+  m.allocator_frag = ratio(a.active, a.allocated);
+  m.allocator_frag_bytes = diff(a.active, a.allocated);
+  m.allocator_rss = ratio(a.resident, a.active);
+  m.allocator_rss_bytes = diff(a.resident, a.active);
+  m.rss_extra = ratio(m.rss, a.resident);
+  m.rss_extra_bytes = diff(m.rss, a.resident);
+  m.total_frag = ratio(m.rss, m.used);
+  m.total_frag_bytes = diff(m.rss, m.used);
+  return m;
+}
+
+std::string MemoryDoctorReport(Server& s) {
+  MemoryOverview m = ComputeMemoryOverview(s);
+  constexpr size_t kMb = 1024 * 1024;
+  if (m.used < 5 * kMb) {
+    return "This instance uses less than 5 MB of memory, too little for the memory doctor to "
+           "tell a problem from normal start-up overhead. Load some data and ask again.\n";
+  }
+  std::vector<std::string> found;
+  if (m.peak > m.used * 3 / 2) {
+    found.push_back(fmt::format(
+        "Peak memory: used memory ({}) once peaked at {}, more than 150% of what it is now. The "
+        "allocator keeps some of the freed memory, so the RSS may stay near the peak; MEMORY "
+        "PURGE can return part of it to the system.",
+        BytesToHuman(m.used), BytesToHuman(m.peak)));
+  }
+  if (m.total_frag > 1.4 && m.total_frag_bytes > static_cast<int64_t>(10 * kMb)) {
+    found.push_back(fmt::format(
+        "High total RSS: the process RSS is {:.2f} times used memory ({} more). Look at the "
+        "allocator figures below to see where it goes.",
+        m.total_frag, BytesToHuman(static_cast<size_t>(m.total_frag_bytes))));
+  }
+  if (m.allocator_frag > 1.1 && m.allocator_frag_bytes > static_cast<int64_t>(10 * kMb)) {
+    found.push_back(fmt::format(
+        "High allocator fragmentation: pages with live data hold {:.2f} times the bytes in use "
+        "({} in partly used pages). Enabling active defragmentation (CONFIG SET activedefrag "
+        "yes) moves live values out of sparse pages.",
+        m.allocator_frag, BytesToHuman(static_cast<size_t>(m.allocator_frag_bytes))));
+  }
+  if (m.allocator_rss > 1.1 && m.allocator_rss_bytes > static_cast<int64_t>(10 * kMb)) {
+    found.push_back(fmt::format(
+        "High allocator RSS overhead: the allocator keeps {} resident that no allocation uses "
+        "(ratio {:.2f}), usually after a peak; MEMORY PURGE returns it.",
+        BytesToHuman(static_cast<size_t>(m.allocator_rss_bytes)), m.allocator_rss));
+  }
+  if (m.rss_extra > 1.1 && m.rss_extra_bytes > static_cast<int64_t>(10 * kMb)) {
+    found.push_back(fmt::format(
+        "High process RSS overhead: {} of the RSS ({:.2f} times the allocator's resident "
+        "memory) is outside the allocator: code, thread stacks, memory-mapped files or a "
+        "forked child's copy-on-write pages.",
+        BytesToHuman(static_cast<size_t>(m.rss_extra_bytes)), m.rss_extra));
+  }
+  size_t normal = 0, replicas = 0;
+  for (const auto& [id, c] : s.clients()) (c->Has(kClientReplica) ? replicas : normal)++;
+  if (normal > 0 && m.clients_normal / normal > 200 * 1024) {
+    found.push_back(fmt::format(
+        "Big client buffers: {} normal clients use {} on average. Check CLIENT LIST for large "
+        "qbuf or omem, and consider client-output-buffer-limit or maxmemory-clients.",
+        normal, BytesToHuman(m.clients_normal / normal)));
+  }
+  if (replicas > 0 && m.clients_replicas / replicas > 10 * kMb) {
+    found.push_back(fmt::format(
+        "Big replica buffers: each replica link holds {} on average. The replicas are slow to "
+        "read, or the link is slow; client-output-buffer-limit replica bounds it.",
+        BytesToHuman(m.clients_replicas / replicas)));
+  }
+  if (s.lua().script_count() > 1000) {
+    found.push_back(fmt::format(
+        "Many cached scripts: the EVAL cache holds {} scripts ({}). Scripts built with their "
+        "arguments inlined make a new script each time; pass values as ARGV and run SCRIPT "
+        "FLUSH.",
+        s.lua().script_count(), BytesToHuman(m.lua_caches)));
+  }
+  if (found.empty()) {
+    return "No memory issue found. The checks cover what the server can measure itself: peak "
+           "versus current use, allocator fragmentation and overhead, process RSS, client and "
+           "replica buffers, and the script cache.\n";
+  }
+  std::string out = fmt::format("The memory doctor found {} issue{}:\n\n", found.size(),
+                                found.size() == 1 ? "" : "s");
+  for (const auto& f : found) out += " * " + f + "\n\n";
+  return out;
 }
 
 std::string BuildInfo(Server& s, std::span<const std::string_view> args) {

@@ -46,4 +46,19 @@ Client::Client(uint64_t client_id, const resp::RequestLimits* limits)
 
 Client::~Client() = default;
 
+size_t Client::MemoryUsage() const {
+  size_t bytes = sizeof(Client) + qbuf.cap + out.allocated() + argv_mem + name.capacity() +
+                 multi_mem + multi_queue.capacity() * sizeof(QueuedCommand);
+  bytes += watched.capacity() * sizeof(WatchedKey);
+  for (const auto& w : watched) bytes += w.key.capacity();
+  if (subs) {
+    // A node per subscription in the client's sets plus the name.
+    constexpr size_t kNode = 48;
+    for (const auto* set : {&subs->channels, &subs->patterns, &subs->shard_channels}) {
+      for (const auto& n : *set) bytes += kNode + n.size();
+    }
+  }
+  return bytes;
+}
+
 }  // namespace tessera

@@ -153,6 +153,13 @@ class Client {
   size_t ShardSubscriptionCount() const { return subs ? subs->shard_channels.size() : 0; }
 
   Connection* conn = nullptr;  // null for fake clients
+
+  // Bytes this client holds: its struct, input and output buffers, the command being run,
+  // queued MULTI commands, watched keys and subscriptions (Redis's getClientMemoryUsage).
+  // What CLIENT LIST tot-mem, mem_clients_normal and maxmemory-clients count.
+  size_t MemoryUsage() const;
+  // The figure last added to the server's total of client memory (maxmemory-clients).
+  size_t accounted_mem = 0;
 };
 
 }  // namespace tessera

@@ -1,7 +1,9 @@
 // The memory limit: evicting keys before commands that may grow memory (Redis's
 // performEvictions), in time slices bounded by maxmemory-eviction-tenacity, continued by the
 // cron when a slice was not enough.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -83,6 +85,55 @@ Server::EvictResult Server::PerformEvictions() {
   }
   if (call_depth_ == 0) FlushPropagation();
   return EvictResult::kOk;
+}
+
+// ---- client eviction (maxmemory-clients) ----
+
+size_t Server::ClientsMemoryLimit() const {
+  const auto& l = config_.maxmemory_clients;
+  if (l.value <= 0) return 0;
+  if (!l.percent) return static_cast<size_t>(l.value);
+  // A share of maxmemory; with no maxmemory there is nothing to take a share of.
+  if (config_.maxmemory <= 0) return 0;
+  return static_cast<size_t>(config_.maxmemory) * static_cast<size_t>(l.value) / 100;
+}
+
+void Server::AccountClientMemory(Client& c) {
+  if (ClientsMemoryLimit() == 0) {
+    if (c.accounted_mem != 0) {
+      clients_mem_total_ -= std::min(clients_mem_total_, c.accounted_mem);
+      c.accounted_mem = 0;
+    }
+    return;
+  }
+  size_t now = c.MemoryUsage();
+  clients_mem_total_ = clients_mem_total_ - std::min(clients_mem_total_, c.accounted_mem) + now;
+  c.accounted_mem = now;
+}
+
+void Server::EvictClients() {
+  size_t limit = ClientsMemoryLimit();
+  if (limit == 0 || clients_mem_total_ <= limit) return;
+  // Fresh figures for everyone, then the biggest evictable clients go first.
+  std::vector<Client*> candidates;
+  for (auto& [id, c] : clients_) {
+    AccountClientMemory(*c);
+    if (c->Has(kClientNoEvict | kClientFake | kClientMaster | kClientReplica | kClientCloseAsap)) {
+      continue;
+    }
+    candidates.push_back(c.get());
+  }
+  std::sort(candidates.begin(), candidates.end(),
+            [](const Client* a, const Client* b) { return a->accounted_mem > b->accounted_mem; });
+  for (Client* c : candidates) {
+    if (clients_mem_total_ <= limit) break;
+    LogVerbose("Evicting client: id={} addr={} name={} tot-mem={}", c->id, c->addr, c->name,
+               c->accounted_mem);
+    ++evicted_clients_;
+    clients_mem_total_ -= std::min(clients_mem_total_, c->accounted_mem);
+    c->accounted_mem = 0;
+    KillClient(c);
+  }
 }
 
 }  // namespace tessera

@@ -18,6 +18,12 @@ extern "C" size_t __sanitizer_get_heap_size();
 extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp, void* newp, size_t newlen);
 extern "C" void malloc_stats_print(void (*write_cb)(void*, const char*), void* cbopaque,
                                    const char* opts);
+extern "C" int mallctlnametomib(const char* name, size_t* mibp, size_t* miblenp);
+extern "C" int mallctlbymib(const size_t* mib, size_t miblen, void* oldp, size_t* oldlenp,
+                            void* newp, size_t newlen);
+extern "C" void* mallocx(size_t size, int flags);
+extern "C" void dallocx(void* ptr, int flags);
+extern "C" size_t sallocx(const void* ptr, int flags);
 #endif
 
 namespace tessera {
@@ -134,6 +140,92 @@ std::string AllocatorReport() {
 #else
   return "Stats not supported for the current allocator";
 #endif
+}
+
+#ifdef TESSERA_WITH_JEMALLOC
+namespace {
+constexpr int kTcacheNone = 1 << 8;  // MALLOCX_TCACHE_NONE: (-1 + 2) << 8
+
+// The reply of jemalloc's "experimental.utilization.query" for one pointer.
+// (jemalloc 5.3's inspect_extent_util_stats_verbose_t; field order checked against it.)
+struct UtilizationQuery {
+  void* slabcur;     // the slab new allocations come from
+  size_t nfree;      // free regions in the pointer's slab
+  size_t nregs;      // regions in that slab (1 for a large allocation)
+  size_t size;       // bytes of the slab
+  size_t bin_nfree;  // free regions in all slabs of the size class
+  size_t bin_nregs;  // regions in all slabs of the size class
+};
+
+struct UtilizationMib {
+  size_t mib[8];
+  size_t len = 0;
+  bool ok = false;
+  UtilizationMib() {
+    len = sizeof(mib) / sizeof(mib[0]);
+    ok = mallctlnametomib("experimental.utilization.query", mib, &len) == 0;
+  }
+};
+
+const UtilizationMib& Mib() {
+  static const UtilizationMib m;
+  return m;
+}
+}  // namespace
+#endif
+
+bool DefragSupported() {
+#ifdef TESSERA_WITH_JEMALLOC
+  return Mib().ok;
+#else
+  return false;
+#endif
+}
+
+void* DefragAlloc(void* ptr) {
+#ifdef TESSERA_WITH_JEMALLOC
+  const UtilizationMib& m = Mib();
+  if (!m.ok || ptr == nullptr) return nullptr;
+  UtilizationQuery q{};
+  size_t qlen = sizeof(q);
+  if (mallctlbymib(m.mib, m.len, &q, &qlen, &ptr, sizeof(ptr)) != 0) return nullptr;
+  // Large allocations (one per run) and full slabs gain nothing from a move.
+  if (q.nregs <= 1 || q.nfree == 0 || q.bin_nregs == 0) return nullptr;
+  // The current slab is where the copy would go.
+  auto* p = static_cast<char*>(ptr);
+  auto* cur = static_cast<char*>(q.slabcur);
+  if (cur != nullptr && p >= cur && p < cur + q.size) return nullptr;
+  // Move out of slabs used no more than the average of the size class (compared without
+  // division: used/nregs <= bin_used/bin_nregs).
+  size_t used = q.nregs - q.nfree;
+  size_t bin_used = q.bin_nregs - q.bin_nfree;
+  if (used * q.bin_nregs > bin_used * q.nregs) return nullptr;
+  size_t size = sallocx(ptr, 0);
+  void* fresh = mallocx(size, kTcacheNone);
+  if (fresh == nullptr) return nullptr;
+  memcpy(fresh, ptr, size);
+  return fresh;
+#else
+  (void)ptr;
+  return nullptr;
+#endif
+}
+
+void DefragFree(void* ptr) {
+#ifdef TESSERA_WITH_JEMALLOC
+  dallocx(ptr, kTcacheNone);
+#else
+  free(ptr);
+#endif
+}
+
+Fragmentation AllocatorFragmentation() {
+  MemoryStats s = ReadMemoryStats();
+  Fragmentation f;
+  if (s.allocated == 0) return f;
+  f.pct = static_cast<double>(s.active) / static_cast<double>(s.allocated) * 100.0 - 100.0;
+  f.bytes = s.active > s.allocated ? s.active - s.allocated : 0;
+  return f;
 }
 
 }  // namespace tessera

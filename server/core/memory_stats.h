@@ -30,4 +30,21 @@ void PurgeAllocator();
 // A human-readable allocator report (MEMORY MALLOC-STATS).
 std::string AllocatorReport();
 
+// ---- active defragmentation ----
+// Whether the allocator can tell how full a pointer's page run is (jemalloc only).
+bool DefragSupported();
+// A copy of the allocation at ptr in a fuller page run, when jemalloc's utilization figures
+// say ptr's run (slab) is used less than the average of its size class and is not the one
+// new allocations come from; nullptr when ptr should stay. The copy bypasses the thread cache
+// so it lands in the fullest runs. The caller swaps its references, then calls DefragFree.
+void* DefragAlloc(void* ptr);
+// Frees the old allocation after a move, also past the thread cache, so its run can empty.
+void DefragFree(void* ptr);
+// The allocator's external fragmentation: active / allocated - 1 in percent, and the bytes.
+struct Fragmentation {
+  double pct = 0;
+  size_t bytes = 0;
+};
+Fragmentation AllocatorFragmentation();
+
 }  // namespace tessera

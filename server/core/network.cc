@@ -244,6 +244,7 @@ class Connection {
       loop_->CloseClient(client_);
       return;
     }
+    s.AccountClientMemory(c);
     if (!c.out.empty()) s.QueueWrite(c);
   }
 
@@ -490,8 +491,13 @@ void EventLoop::Impl::BeforeSleep() {
     c->flags &= ~kClientPendingWrite;
   }
   for (Client* c : writes) {
-    if (c->conn != nullptr && !c->Has(kClientCloseAsap)) c->conn->Flush();
+    if (c->conn != nullptr && !c->Has(kClientCloseAsap)) {
+      c->conn->Flush();
+      if (c->conn != nullptr) server.AccountClientMemory(*c);
+    }
   }
+  // Clients over maxmemory-clients go after their output had its chance to leave.
+  server.EvictClients();
   for (Client* c : server.TakeClientsToClose()) CloseClient(c);
   if (!in_batch) FreeClosed();
 }

@@ -97,10 +97,12 @@ void Server::RegisterCommands() {
   RegisterPubSubCommands(commands_);
   RegisterScriptingCommands(commands_);
   RegisterFunctionCommands(commands_);
+  RegisterMemoryCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {
   limits_.max_bulk_len = config_.proto_max_bulk_len;
+  for (auto& [id, c] : clients_) AccountClientMemory(*c);
   if (keyspace_) {
     keyspace_->lazyfree_lazy_expire = config_.lazyfree_lazy_expire;
     keyspace_->lazyfree_lazy_server_del = config_.lazyfree_lazy_server_del;
@@ -357,6 +359,7 @@ void Server::DestroyClient(Client* c) {
   drop(monitors_);
   drop(postponed_);
   if (c->Has(kClientFake)) --fake_clients_;
+  clients_mem_total_ -= std::min(clients_mem_total_, c->accounted_mem);
   clients_.erase(c->id);
 }
 
@@ -919,6 +922,7 @@ void Server::Cron() {
   // Active expiry may use 25% of a cron period; rehashing gets 1 ms.
   last_expire_timed_out_ = keyspace_->ActiveExpireCycle(now_ms, 1000000 * 25 / 100 / hz);
   keyspace_->CronRehash(1000, config_.activerehashing);
+  ActiveDefragCycle();
 }
 
 void Server::ClientsCron(int64_t now_ms) {
@@ -945,6 +949,7 @@ void Server::ClientsCron(int64_t now_ms) {
     c->qbuf.ReleaseIfEmpty();
     c->out.Release();
     if (c->out.pending() > 0) CheckOutputLimits(*c);
+    AccountClientMemory(*c);
   }
 }
 

@@ -23,6 +23,7 @@
 #include "server/core/slowlog.h"
 #include "server/core/tracking.h"
 #include "server/core/watch.h"
+#include "server/keyspace/defrag.h"
 #include "server/keyspace/eviction.h"
 #include "server/keyspace/keyspace.h"
 
@@ -249,6 +250,26 @@ class Server : public KeyspaceEvents {
   // True when the last check before a command found the server out of memory.
   bool oom_state() const { return pre_command_oom_; }
 
+  // ---- active defragmentation ----
+  // CPU percent the running defrag cycle may use (0: not running); INFO active_defrag_running.
+  int defrag_running_pct() const { return defrag_.running_pct; }
+  const DefragStats& defrag_stats() const { return defrag_.stats; }
+  int64_t defrag_total_ms() const;    // total_active_defrag_time
+  int64_t defrag_current_ms() const;  // current_active_defrag_time
+  // One cron slice of active defragmentation (Redis's activeDefragCycle).
+  void ActiveDefragCycle();
+
+  // ---- client memory ----
+  // Sum of the clients' MemoryUsage() as last accounted (maxmemory-clients).
+  size_t clients_memory() const { return clients_mem_total_; }
+  // Re-measures c and updates the total.
+  void AccountClientMemory(Client& c);
+  // Closes the biggest evictable clients while their memory exceeds maxmemory-clients.
+  void EvictClients();
+  uint64_t evicted_clients() const { return evicted_clients_; }
+  // The maxmemory-clients limit in bytes now (0: none).
+  size_t ClientsMemoryLimit() const;
+
   // ---- pause ----
   void Pause(PauseType type, int64_t until_ms);
   void Unpause();
@@ -319,6 +340,19 @@ class Server : public KeyspaceEvents {
   uint64_t evicted_keys_ = 0;
   bool pre_command_oom_ = false;
   bool eviction_pending_ = false;  // a slice ran out of time: continue from the cron
+  size_t clients_mem_total_ = 0;
+  uint64_t evicted_clients_ = 0;
+  struct DefragState {
+    int running_pct = 0;
+    int db = 0;
+    uint64_t cursor = 0;
+    int64_t last_check_ms = 0;
+    int64_t started_ms = 0;   // when the running cycle started
+    int64_t total_ms = 0;     // finished cycles' time
+    uint64_t hits_at_start = 0;
+    DefragStats stats;
+  } defrag_;
+  void ComputeDefragCycles(int64_t now_ms);
   bool propagation_suppressed_ = false;
   PubSubRegistry pubsub_;
   TrackingTable tracking_{*this};

@@ -46,6 +46,36 @@ std::string GetBind(const void* target) {
   return s;
 }
 
+bool SetClientsLimit(void* target, std::span<const std::string> args, std::string* err) {
+  auto* v = static_cast<ServerConfig::ClientsLimit*>(target);
+  const std::string& a = args.empty() ? std::string() : args[0];
+  if (!a.empty() && a.back() == '%') {
+    auto p = ParseInt64(std::string_view(a).substr(0, a.size() - 1));
+    if (!p || *p < 0) {
+      *err = "argument must be a memory or percent value";
+      return false;
+    }
+    if (*p > 100) {
+      *err = "percentage argument must be less or equal to 100";
+      return false;
+    }
+    *v = {*p, true};
+    return true;
+  }
+  auto m = ParseMemory(a);
+  if (!m || *m < 0) {
+    *err = "argument must be a memory or percent value";
+    return false;
+  }
+  *v = {*m, false};
+  return true;
+}
+
+std::string GetClientsLimit(const void* target) {
+  const auto* v = static_cast<const ServerConfig::ClientsLimit*>(target);
+  return std::to_string(v->value) + (v->percent ? "%" : "");
+}
+
 bool SetSave(void* target, std::span<const std::string> args, std::string* err) {
   auto* v = static_cast<std::vector<SavePoint>*>(target);
   if (args.empty() || (args.size() == 1 && args[0].empty())) {
@@ -410,6 +440,20 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Int("maxmemory-eviction-tenacity", &c.maxmemory_eviction_tenacity, "10", 0, 100));
   reg.Add(Int("lfu-log-factor", &c.lfu_log_factor, "10", 0, kIntMax, 0, ApplyRuntime));
   reg.Add(Int("lfu-decay-time", &c.lfu_decay_time, "1", 0, kIntMax, 0, ApplyRuntime));
+  reg.Add(Custom("maxmemory-clients", &c.maxmemory_clients, "0", SetClientsLimit,
+                 GetClientsLimit, 0, ApplyRuntime));
+  // Active defragmentation
+  reg.Add(Bool("activedefrag", &c.activedefrag, "no", 0, ApplyActiveDefrag));
+  reg.Add(Mem("active-defrag-ignore-bytes", &c.active_defrag_ignore_bytes, "100mb", 1,
+              kLongMax));
+  reg.Add(Int("active-defrag-threshold-lower", &c.active_defrag_threshold_lower, "10", 0,
+              1000));
+  reg.Add(Int("active-defrag-threshold-upper", &c.active_defrag_threshold_upper, "100", 0,
+              1000));
+  reg.Add(Int("active-defrag-cycle-min", &c.active_defrag_cycle_min, "1", 1, 99));
+  reg.Add(Int("active-defrag-cycle-max", &c.active_defrag_cycle_max, "25", 1, 99));
+  reg.Add(Int("active-defrag-max-scan-fields", &c.active_defrag_max_scan_fields, "1000", 1,
+              kLongMax));
   // Persistence
   reg.Add(Custom("save", &c.save, "", SetSave, GetSave, kMultiArg | kAppendLines));
   // Lazy freeing

@@ -82,6 +82,19 @@ struct ServerConfig {
   int64_t maxmemory_eviction_tenacity = 10;
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;
+  // Client memory limit: bytes, or a percentage of maxmemory when `maxmemory_clients_pct`.
+  struct ClientsLimit {
+    int64_t value = 0;  // 0: no client eviction
+    bool percent = false;
+  } maxmemory_clients;
+  // Active defragmentation.
+  bool activedefrag = false;
+  int64_t active_defrag_ignore_bytes = 100 << 20;
+  int64_t active_defrag_threshold_lower = 10;
+  int64_t active_defrag_threshold_upper = 100;
+  int64_t active_defrag_cycle_min = 1;
+  int64_t active_defrag_cycle_max = 25;
+  int64_t active_defrag_max_scan_fields = 1000;
   // Persistence (none yet: save points must be empty)
   std::vector<SavePoint> save;
   // Lazy freeing
@@ -117,5 +130,6 @@ bool ApplyMaxclients(void* server, std::string* err);
 bool ApplyRuntime(void* server, std::string* err);
 bool ApplyDir(void* server, std::string* err);
 bool ApplyMaxmemory(void* server, std::string* err);
+bool ApplyActiveDefrag(void* server, std::string* err);  // defrag_cron.cc
 
 }  // namespace tessera

@@ -240,6 +240,47 @@ class Dict {
     return v;
   }
 
+  // Active defragmentation: mv(p) returns a new address for the allocation p (after copying
+  // it and freeing p) or nullptr to leave it. Applied to every entry and to the bucket
+  // arrays; returns how many allocations moved.
+  template <typename Mv>
+  size_t Defrag(Mv&& mv) {
+    size_t moved = 0;
+    for (int t = 0; t <= 1; ++t) {
+      if (table_[t] == nullptr) continue;
+      if (auto* fresh = static_cast<Entry**>(mv(static_cast<void*>(table_[t])))) {
+        table_[t] = fresh;
+        ++moved;
+      }
+      size_t slots = Slots(t);
+      for (size_t i = 0; i < slots; ++i) {
+        for (Entry** link = &table_[t][i]; *link != nullptr; link = NextLink(*link)) {
+          if (auto* fresh = static_cast<Entry*>(mv(static_cast<void*>(*link)))) {
+            *link = fresh;
+            ++moved;
+          }
+        }
+      }
+    }
+    return moved;
+  }
+
+  // Calls fn(entry) until it returns false. fn must not modify the table.
+  template <typename Fn>
+  void ForEachUntil(Fn&& fn) const {
+    for (int t = 0; t <= 1; ++t) {
+      if (table_[t] == nullptr) continue;
+      size_t slots = Slots(t);
+      for (size_t i = 0; i < slots; ++i) {
+        for (Entry* e = table_[t][i]; e != nullptr;) {
+          Entry* next = Next(e);
+          if (!fn(e)) return;
+          e = next;
+        }
+      }
+    }
+  }
+
   // Calls fn(entry) for every entry. fn must not modify the table.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
@@ -437,5 +478,18 @@ class Dict {
   int8_t exp_[2] = {-1, -1};
   int16_t pause_rehash_ = 0;
 };
+
+// Bytes of a dict's entries, as entry_bytes(entry) summed over all of them, or, when samples
+// > 0, over the first `samples` and scaled to the dict's size (MEMORY USAGE SAMPLES).
+template <typename D, typename Fn>
+size_t SampledEntryBytes(const D& d, size_t samples, Fn&& entry_bytes) {
+  size_t seen = 0, bytes = 0;
+  d.ForEachUntil([&](auto* e) {
+    bytes += entry_bytes(e);
+    return samples == 0 || ++seen < samples;
+  });
+  if (samples != 0 && seen > 0 && seen < d.size()) bytes = bytes * d.size() / seen;
+  return bytes;
+}
 
 }  // namespace tessera::ds

@@ -401,12 +401,31 @@ Quicklist* Quicklist::Clone() const {
   return q;
 }
 
-size_t Quicklist::Bytes() const {
-  size_t b = sizeof(Quicklist);
+size_t Quicklist::Defrag(void* (*mv)(void* ctx, void* p), void* ctx) {
+  size_t moved = 0;
   for (Node* n = head_; n != nullptr; n = n->next) {
-    b += sizeof(Node) + malloc_usable_size(n->data);
+    if (auto* d = static_cast<uint8_t*>(mv(ctx, n->data))) {
+      n->data = d;
+      ++moved;
+    }
+    if (auto* fresh = static_cast<Node*>(mv(ctx, n))) {
+      ++moved;
+      n = fresh;
+      if (n->prev != nullptr) n->prev->next = n; else head_ = n;
+      if (n->next != nullptr) n->next->prev = n; else tail_ = n;
+    }
   }
-  return b;
+  return moved;
+}
+
+size_t Quicklist::Bytes(size_t samples) const {
+  size_t nodes = 0, b = 0;
+  for (Node* n = head_; n != nullptr && (samples == 0 || nodes < samples); n = n->next) {
+    b += malloc_usable_size(n) + malloc_usable_size(n->data);
+    ++nodes;
+  }
+  if (nodes > 0 && nodes < len_) b = b * len_ / nodes;
+  return sizeof(Quicklist) + b;
 }
 
 bool Quicklist::Verify(std::string* why) const {

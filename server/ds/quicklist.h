@@ -63,7 +63,11 @@ class Quicklist {
              const std::function<bool(std::string_view)>& fn);
 
   // Bytes held (nodes and their buffers), for MEMORY USAGE and freeing decisions.
-  size_t Bytes() const;
+  // Active defragmentation: mv(ctx, p) returns a new address for allocation p (copied, p
+  // freed) or nullptr. Applied to every node and its data; returns how many moved.
+  size_t Defrag(void* (*mv)(void* ctx, void* p), void* ctx);
+  // Bytes held (samples > 0: extrapolated from the first `samples` nodes).
+  size_t Bytes(size_t samples = 0) const;
   // For tests and RDB: the first node.
   Node* head() const { return head_; }
   bool Verify(std::string* why) const;

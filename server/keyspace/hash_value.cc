@@ -176,12 +176,11 @@ void* ClonePayload(Encoding enc, const void* ptr) {
   return t;
 }
 
-size_t PayloadBytes(Encoding enc, const void* ptr) {
+size_t PayloadBytes(Encoding enc, const void* ptr, size_t samples) {
   if (enc == Encoding::kListpack) return malloc_usable_size(const_cast<void*>(ptr));
   const auto* t = static_cast<const HashTable*>(ptr);
-  size_t bytes = sizeof(HashTable) + t->table_bytes();
-  t->ForEach([&](HashEntry* e) { bytes += malloc_usable_size(e); });
-  return bytes;
+  return sizeof(HashTable) + t->table_bytes() +
+         ds::SampledEntryBytes(*t, samples, [](HashEntry* e) { return malloc_usable_size(e); });
 }
 
 namespace detail {

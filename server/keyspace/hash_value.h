@@ -72,7 +72,9 @@ size_t FreeEffort(const KeyValue* kv);
 
 void FreePayload(Encoding enc, void* ptr);
 void* ClonePayload(Encoding enc, const void* ptr);
-size_t PayloadBytes(Encoding enc, const void* ptr);
+// Bytes held by a hash payload; with samples > 0 the per-entry part is extrapolated from
+// that many entries (MEMORY USAGE ... SAMPLES).
+size_t PayloadBytes(Encoding enc, const void* ptr, size_t samples = 0);
 
 }  // namespace hashv
 

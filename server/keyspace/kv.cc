@@ -234,18 +234,18 @@ void* CloneValuePayload(ObjType type, Encoding enc, const void* ptr) {
   }
 }
 
-size_t ValuePayloadBytes(ObjType type, Encoding enc, const void* ptr) {
+size_t ValuePayloadBytes(ObjType type, Encoding enc, const void* ptr, size_t samples) {
   switch (type) {
     case ObjType::kString:
       return enc == Encoding::kRaw ? malloc_usable_size(const_cast<void*>(ptr)) : 0;
     case ObjType::kHash:
-      return hashv::PayloadBytes(enc, ptr);
+      return hashv::PayloadBytes(enc, ptr, samples);
     case ObjType::kSet:
-      return setv::PayloadBytes(enc, ptr);
+      return setv::PayloadBytes(enc, ptr, samples);
     case ObjType::kZset:
-      return zsetv::PayloadBytes(enc, ptr);
+      return zsetv::PayloadBytes(enc, ptr, samples);
     case ObjType::kList:
-      return listv::PayloadBytes(ptr);
+      return listv::PayloadBytes(ptr, samples);
     case ObjType::kStream:
       return streamv::PayloadBytes(ptr);
     default:

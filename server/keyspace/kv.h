@@ -181,6 +181,7 @@ void FreeValuePayload(ObjType type, Encoding enc, void* ptr);
 // Duplicates a value payload (for COPY).
 void* CloneValuePayload(ObjType type, Encoding enc, const void* ptr);
 // Bytes held by a value payload (for MEMORY USAGE and used_memory_dataset estimates).
-size_t ValuePayloadBytes(ObjType type, Encoding enc, const void* ptr);
+// samples > 0: collections extrapolate from that many elements (MEMORY USAGE SAMPLES).
+size_t ValuePayloadBytes(ObjType type, Encoding enc, const void* ptr, size_t samples = 0);
 
 }  // namespace tessera

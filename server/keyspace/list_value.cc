@@ -11,6 +11,8 @@ KeyValue* New(std::string_view key, const ListLimits& limits) {
 size_t FreeEffort(const KeyValue* kv) { return Q(kv)->node_count(); }
 void FreePayload(void* ptr) { delete static_cast<ds::Quicklist*>(ptr); }
 void* ClonePayload(const void* ptr) { return static_cast<const ds::Quicklist*>(ptr)->Clone(); }
-size_t PayloadBytes(const void* ptr) { return static_cast<const ds::Quicklist*>(ptr)->Bytes(); }
+size_t PayloadBytes(const void* ptr, size_t samples) {
+  return static_cast<const ds::Quicklist*>(ptr)->Bytes(samples);
+}
 
 }  // namespace tessera::listv

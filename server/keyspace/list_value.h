@@ -20,7 +20,8 @@ inline ds::Quicklist* Q(const KeyValue* kv) { return static_cast<ds::Quicklist*>
 size_t FreeEffort(const KeyValue* kv);
 void FreePayload(void* ptr);
 void* ClonePayload(const void* ptr);
-size_t PayloadBytes(const void* ptr);
+// Bytes held by a list payload (samples > 0: extrapolated from that many quicklist nodes).
+size_t PayloadBytes(const void* ptr, size_t samples = 0);
 
 }  // namespace listv
 }  // namespace tessera

@@ -216,12 +216,11 @@ void* ClonePayload(Encoding enc, const void* ptr) {
   }
 }
 
-size_t PayloadBytes(Encoding enc, const void* ptr) {
+size_t PayloadBytes(Encoding enc, const void* ptr, size_t samples) {
   if (enc != Encoding::kHashtable) return malloc_usable_size(const_cast<void*>(ptr));
   const auto* t = static_cast<const SetTable*>(ptr);
-  size_t bytes = sizeof(SetTable) + t->table_bytes();
-  t->ForEach([&](SetEntry* e) { bytes += malloc_usable_size(e); });
-  return bytes;
+  return sizeof(SetTable) + t->table_bytes() +
+         ds::SampledEntryBytes(*t, samples, [](SetEntry* e) { return malloc_usable_size(e); });
 }
 
 namespace detail {

@@ -57,7 +57,8 @@ void ForEach(const KeyValue* kv, Fn&& fn);
 size_t FreeEffort(const KeyValue* kv);
 void FreePayload(Encoding enc, void* ptr);
 void* ClonePayload(Encoding enc, const void* ptr);
-size_t PayloadBytes(Encoding enc, const void* ptr);
+// Bytes held by a set payload (samples as hashv::PayloadBytes).
+size_t PayloadBytes(Encoding enc, const void* ptr, size_t samples = 0);
 
 namespace detail {
 void ForEachCompact(const KeyValue* kv, void* ctx, void (*cb)(void* ctx, std::string_view m));

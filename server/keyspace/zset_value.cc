@@ -373,14 +373,18 @@ void* ClonePayload(Encoding enc, const void* ptr) {
   return z;
 }
 
-size_t PayloadBytes(Encoding enc, const void* ptr) {
+size_t PayloadBytes(Encoding enc, const void* ptr, size_t samples) {
   if (enc == Encoding::kListpack) return malloc_usable_size(const_cast<void*>(ptr));
   const auto* z = static_cast<const ZSet*>(ptr);
-  size_t bytes = sizeof(ZSet) + z->dict.table_bytes();
-  for (ds::ZNode* n = z->zsl.first(); n != nullptr; n = n->levels()[0].forward) {
-    bytes += malloc_usable_size(n);
+  size_t nodes = 0, node_bytes = 0;
+  for (ds::ZNode* n = z->zsl.first(); n != nullptr && (samples == 0 || nodes < samples);
+       n = n->levels()[0].forward) {
+    node_bytes += malloc_usable_size(n);
+    ++nodes;
   }
-  return bytes;
+  size_t total = z->dict.size();
+  if (nodes > 0 && nodes < total) node_bytes = node_bytes * total / nodes;
+  return sizeof(ZSet) + z->dict.table_bytes() + node_bytes;
 }
 
 }  // namespace zsetv

@@ -86,7 +86,8 @@ void ConvertToListpackIfFits(KeyValue* kv, const ZsetLimits& limits);
 size_t FreeEffort(const KeyValue* kv);
 void FreePayload(Encoding enc, void* ptr);
 void* ClonePayload(Encoding enc, const void* ptr);
-size_t PayloadBytes(Encoding enc, const void* ptr);
+// Bytes held by a sorted set payload (samples as hashv::PayloadBytes).
+size_t PayloadBytes(Encoding enc, const void* ptr, size_t samples = 0);
 
 }  // namespace zsetv
 }  // namespace tessera
