@@ -99,7 +99,10 @@ size_t Server::ClientsMemoryLimit() const {
 }
 
 void Server::AccountClientMemory(Client& c) {
-  if (ClientsMemoryLimit() == 0) {
+  // As Redis, only clients that may be evicted count toward the limit: not NO-EVICT ones,
+  // nor replication links.
+  if (ClientsMemoryLimit() == 0 ||
+      c.Has(kClientNoEvict | kClientFake | kClientMaster | kClientReplica)) {
     if (c.accounted_mem != 0) {
       clients_mem_total_ -= std::min(clients_mem_total_, c.accounted_mem);
       c.accounted_mem = 0;
@@ -118,9 +121,7 @@ void Server::EvictClients() {
   std::vector<Client*> candidates;
   for (auto& [id, c] : clients_) {
     AccountClientMemory(*c);
-    if (c->Has(kClientNoEvict | kClientFake | kClientMaster | kClientReplica | kClientCloseAsap)) {
-      continue;
-    }
+    if (c->accounted_mem == 0 || c->Has(kClientCloseAsap)) continue;
     candidates.push_back(c.get());
   }
   std::sort(candidates.begin(), candidates.end(),

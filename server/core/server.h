@@ -260,7 +260,7 @@ class Server : public KeyspaceEvents {
   void ActiveDefragCycle();
 
   // ---- client memory ----
-  // Sum of the clients' MemoryUsage() as last accounted (maxmemory-clients).
+  // Sum of the evictable clients' MemoryUsage() as last accounted (maxmemory-clients).
   size_t clients_memory() const { return clients_mem_total_; }
   // Re-measures c and updates the total.
   void AccountClientMemory(Client& c);

@@ -31,31 +31,41 @@ size_t KeyspaceDefragger::DefragValue(KeyValue* kv, size_t max_scan_fields, Defr
   switch (kv->type()) {
     case ObjType::kString:
       return enc == Encoding::kRaw ? move_top() : 0;
-    case ObjType::kHash:
+    // Dicts and quicklists hold no pointer into themselves, so their top struct moves too.
+    case ObjType::kHash: {
       if (enc == Encoding::kListpack) return move_top();
-      if (static_cast<HashTable*>(kv->ptr())->size() > max_scan_fields) return 0;
-      return static_cast<HashTable*>(kv->ptr())->Defrag([&](void* p) { return Move(p, stats); });
-    case ObjType::kSet:
+      size_t moved = 0;
+      auto* t = static_cast<HashTable*>(kv->ptr());
+      if (t->size() <= max_scan_fields) moved = t->Defrag([&](void* p) { return Move(p, stats); });
+      return moved + move_top();
+    }
+    case ObjType::kSet: {
       if (enc != Encoding::kHashtable) return move_top();  // intset or listpack
-      if (static_cast<SetTable*>(kv->ptr())->size() > max_scan_fields) return 0;
-      return static_cast<SetTable*>(kv->ptr())->Defrag([&](void* p) { return Move(p, stats); });
+      size_t moved = 0;
+      auto* t = static_cast<SetTable*>(kv->ptr());
+      if (t->size() <= max_scan_fields) moved = t->Defrag([&](void* p) { return Move(p, stats); });
+      return moved + move_top();
+    }
     case ObjType::kZset:
       // Skiplist nodes are linked from several levels and the member dict; only the compact
       // encoding moves.
       return enc == Encoding::kListpack ? move_top() : 0;
     case ObjType::kList: {
       auto* q = static_cast<ds::Quicklist*>(kv->ptr());
-      if (q->node_count() > max_scan_fields) return 0;
-      struct Ctx {
-        KeyspaceDefragger* self;
-        DefragStats* stats;
-      } ctx{this, stats};
-      return q->Defrag(
-          [](void* c, void* p) {
-            auto* x = static_cast<Ctx*>(c);
-            return x->self->Move(p, x->stats);
-          },
-          &ctx);
+      size_t moved = 0;
+      if (q->node_count() <= max_scan_fields) {
+        struct Ctx {
+          KeyspaceDefragger* self;
+          DefragStats* stats;
+        } ctx{this, stats};
+        moved = q->Defrag(
+            [](void* c, void* p) {
+              auto* x = static_cast<Ctx*>(c);
+              return x->self->Move(p, x->stats);
+            },
+            &ctx);
+      }
+      return moved + move_top();
     }
     default:
       return 0;  // streams stay where they are
