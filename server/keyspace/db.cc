@@ -109,8 +109,8 @@ KeyValue* Db::SetStringValue(KeyValue* kv, std::string_view value) {
     KeyValue::Free(kv);
     return fresh;
   }
-  if (type == ObjType::kString && enc == Encoding::kRaw && kv->raw()->cap >= value.size() &&
-      kv->raw()->cap <= value.size() * 2) {
+  if (type == ObjType::kString && enc == Encoding::kRaw && kv->raw()->cap() >= value.size() &&
+      kv->raw()->cap() <= value.size() * 2) {
     RawString* r = kv->raw();
     memcpy(r->data, value.data(), value.size());
     r->len = value.size();

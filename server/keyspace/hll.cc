@@ -264,7 +264,7 @@ int SparseSet(RawString** rp, size_t index, uint8_t count, size_t sparse_max_byt
   };
   if (count > kValMaxValue) return promote();
   // Room for the worst-case split (3 more bytes).
-  if ((*rp)->cap - (*rp)->len < 3) *rp = RawString::Reserve(*rp, 3);
+  if ((*rp)->cap() - (*rp)->len < 3) *rp = RawString::Reserve(*rp, 3);
   RawString* r = *rp;
   uint8_t* sparse = Registers(r);
   uint8_t* p = sparse;

@@ -49,20 +49,22 @@ RawString* RawString::New(std::string_view s, size_t cap) {
   auto* r = static_cast<RawString*>(::malloc(sizeof(RawString) + cap + 1));
   if (r == nullptr) throw std::bad_alloc();
   r->len = s.size();
-  r->cap = cap;
   if (!s.empty()) memcpy(r->data, s.data(), s.size());
   r->data[s.size()] = '\0';
   return r;
 }
 
+size_t RawString::cap() const {
+  return malloc_usable_size(const_cast<RawString*>(this)) - sizeof(RawString) - 1;
+}
+
 RawString* RawString::Reserve(RawString* r, size_t extra) {
   size_t need = r->len + extra;
-  if (need <= r->cap) return r;
+  if (need <= r->cap()) return r;
   // Grow as Redis's sds: double below 1 MB, then by 1 MB.
   size_t cap = need < 1024 * 1024 ? need * 2 : need + 1024 * 1024;
   auto* n = static_cast<RawString*>(::realloc(r, sizeof(RawString) + cap + 1));
   if (n == nullptr) throw std::bad_alloc();
-  n->cap = cap;
   return n;
 }
 

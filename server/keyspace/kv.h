@@ -33,11 +33,16 @@ enum class Encoding : uint8_t {
 std::string_view TypeName(ObjType t);
 std::string_view EncodingName(Encoding e);
 
-// A heap string for the "raw" encoding, growable in place (APPEND, SETRANGE).
+// A heap string for the "raw" encoding, growable in place (APPEND, SETRANGE). The header is
+// the length only: the capacity is whatever the allocator handed out (its usable size), so a
+// 500-byte value takes one 512-byte slot (Redis's sds needs 3 header bytes; a 16-byte header
+// would push it into the 640-byte class).
 struct RawString {
   uint64_t len;
-  uint64_t cap;
   char data[];
+
+  // Bytes data can hold before a reallocation (excluding the terminating NUL).
+  size_t cap() const;
 
   static RawString* New(std::string_view s, size_t cap = 0);
   // Makes room for `extra` more bytes; may reallocate (returns the new pointer).
