@@ -492,8 +492,10 @@ void EventLoop::Impl::BeforeSleep() {
   }
   for (Client* c : writes) {
     if (c->conn != nullptr && !c->Has(kClientCloseAsap)) {
-      c->conn->Flush();
-      if (c->conn != nullptr) server.AccountClientMemory(*c);
+      // Flush may close the client (and free it); the connection object lives to the turn's end.
+      Connection* conn = c->conn;
+      conn->Flush();
+      if (!conn->closed()) server.AccountClientMemory(*c);
     }
   }
   // Clients over maxmemory-clients go after their output had its chance to leave.

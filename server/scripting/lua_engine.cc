@@ -218,6 +218,7 @@ struct LuaEngine::Impl {
   std::string current_sha;
   bool read_only = false;
   bool wrote = false;                // a write command ran: SCRIPT KILL refuses
+  bool allow_oom = false;            // the allow-oom flag: no OOM refusals inside
   bool kill_requested = false;
   int resp = 2;                      // redis.setresp
   int repl_flags = 3;                // redis.set_repl
@@ -517,7 +518,7 @@ bool ExecuteScriptCommand(LuaEngine::Impl* impl) {
   }
   // Out of memory when the script started: refuse commands that may grow memory until the
   // script has written (then it must finish what it started), as Redis does.
-  if (cmd->Is(kCmdDenyOom) && s.oom_state() && !impl->wrote) {
+  if (cmd->Is(kCmdDenyOom) && s.oom_state() && !impl->wrote && !impl->allow_oom) {
     impl->error = "-OOM command not allowed when used memory > 'maxmemory'.";
     return false;
   }
@@ -1196,6 +1197,7 @@ void LuaEngine::Execute(CommandContext& ctx, const std::string& name, int nargs,
 
   im.read_only = read_only || (flags & kScriptNoWrites) != 0;
   im.wrote = false;
+  im.allow_oom = (flags & kScriptAllowOom) != 0;
   im.kill_requested = false;
   im.resp = 2;
   im.repl_flags = 3;

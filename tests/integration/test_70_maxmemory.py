@@ -79,6 +79,24 @@ def test_oom_inside_multi_aborts_the_transaction(server, r):
     r.config_set("maxmemory", 0)
 
 
+def test_scripts_under_oom(r):
+    r.config_set("maxmemory-policy", "noeviction")
+    r.config_set("maxmemory", 1)
+    # A script declared with flags is refused before it runs...
+    with pytest.raises(redis.ResponseError) as e:
+        r.eval("#!lua\nredis.call('SET', 'a', 1)", 0)
+    assert str(e.value) == OOM
+    # ...unless it may run out of memory (allow-oom) or does not write (no-writes).
+    assert r.eval("#!lua flags=allow-oom\nreturn redis.call('SET', 'b', 1)", 0) == "OK"
+    assert r.get("b") == "1"
+    assert r.eval("#!lua flags=no-writes\nreturn redis.call('GET', 'b')", 0) == "1"
+    # Old-style scripts run, but their first command that may grow memory is refused.
+    with pytest.raises(redis.ResponseError) as e:
+        r.eval("return redis.call('SET', 'c', 1)", 0)
+    assert OOM in str(e.value)
+    assert r.eval("return redis.call('DEL', 'b')", 0) == 1
+
+
 def test_volatile_policies_only_evict_keys_with_a_ttl(server, r):
     r.config_set("maxmemory-policy", "volatile-lru")
     for i in range(1000):

@@ -92,6 +92,7 @@ def test_memory_doctor_malloc_stats_purge_help(r):
 
 
 @pytest.mark.tessera_only
+@pytest.mark.skipif(SANITIZED, reason="ASan's shadow memory makes the RSS checks fire")
 def test_memory_doctor_diagnoses(r):
     assert "less than 5 MB" in r.execute_command("MEMORY", "DOCTOR")
     r.execute_command("DEBUG", "POPULATE", "100000", "key", "100")
