@@ -25,5 +25,6 @@ void RegisterPubSubCommands(CommandTable& t);
 void RegisterScriptingCommands(CommandTable& t);
 void RegisterFunctionCommands(CommandTable& t);
 void RegisterMemoryCommands(CommandTable& t);
+void RegisterDumpCommands(CommandTable& t);
 
 }  // namespace tessera

@@ -1,7 +1,6 @@
 // Functions: FUNCTION (LOAD DELETE FLUSH LIST DUMP RESTORE STATS KILL HELP), FCALL, FCALL_RO.
 // Libraries live in their own Lua interpreter (LuaEngine in Mode::kFunctions), as in Redis.
 #include <fmt/core.h>
-#include <liblzf/lzf.h>
 
 #include "common/glob.h"
 #include "common/hash.h"
@@ -9,6 +8,7 @@
 #include "server/commands/families.h"
 #include "server/commands/helpers.h"
 #include "server/core/context.h"
+#include "server/persistence/rdb_codec.h"
 #include "server/scripting/lua_engine.h"
 
 namespace tessera {
@@ -16,116 +16,23 @@ namespace tessera {
 namespace {
 
 constexpr uint8_t kOpcodeFunction2 = 245;  // RDB_OPCODE_FUNCTION2
-constexpr uint16_t kRdbVersion = 10;
 
-// ---- the DUMP payload: RDB function records + RDB version + CRC64, as Redis writes it ----
-
-void AppendRdbLen(std::string& out, uint64_t len) {
-  if (len < (1 << 6)) {
-    out.push_back(static_cast<char>(len));
-  } else if (len < (1 << 14)) {
-    out.push_back(static_cast<char>(0x40 | (len >> 8)));
-    out.push_back(static_cast<char>(len & 0xff));
-  } else if (len <= UINT32_MAX) {
-    out.push_back(static_cast<char>(0x80));
-    for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((len >> (i * 8)) & 0xff));
-  } else {
-    out.push_back(static_cast<char>(0x81));
-    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((len >> (i * 8)) & 0xff));
-  }
-}
-
-// Reads an RDB length; *encoded is set for the special string encodings (11xxxxxx).
-bool ReadRdbLen(std::string_view& in, uint64_t* len, bool* encoded) {
-  if (in.empty()) return false;
-  uint8_t b = static_cast<uint8_t>(in[0]);
-  *encoded = false;
-  int type = b >> 6;
-  if (type == 0) {
-    *len = b & 0x3f;
-    in.remove_prefix(1);
-  } else if (type == 1) {
-    if (in.size() < 2) return false;
-    *len = (static_cast<uint64_t>(b & 0x3f) << 8) | static_cast<uint8_t>(in[1]);
-    in.remove_prefix(2);
-  } else if (type == 3) {
-    *encoded = true;
-    *len = b & 0x3f;
-    in.remove_prefix(1);
-  } else {
-    size_t n = b == 0x80 ? 4 : b == 0x81 ? 8 : 0;
-    if (n == 0 || in.size() < n + 1) return false;
-    uint64_t v = 0;
-    for (size_t i = 1; i <= n; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
-    *len = v;
-    in.remove_prefix(n + 1);
-  }
-  return true;
-}
-
-// An RDB string: raw, an integer encoding, or LZF-compressed.
-bool ReadRdbString(std::string_view& in, std::string* out) {
-  uint64_t len;
-  bool encoded;
-  if (!ReadRdbLen(in, &len, &encoded)) return false;
-  if (!encoded) {
-    if (in.size() < len) return false;
-    out->assign(in.substr(0, len));
-    in.remove_prefix(len);
-    return true;
-  }
-  if (len <= 2) {  // int8 / int16 / int32
-    size_t n = size_t{1} << len;
-    if (in.size() < n) return false;
-    int64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= static_cast<int64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
-    if (n == 1) v = static_cast<int8_t>(v);
-    if (n == 2) v = static_cast<int16_t>(v);
-    if (n == 4) v = static_cast<int32_t>(v);
-    *out = Int64ToString(v);
-    in.remove_prefix(n);
-    return true;
-  }
-  if (len != 3) return false;  // only LZF remains
-  uint64_t clen, ulen;
-  bool e1, e2;
-  if (!ReadRdbLen(in, &clen, &e1) || !ReadRdbLen(in, &ulen, &e2) || e1 || e2) return false;
-  if (in.size() < clen || ulen > (1ULL << 32)) return false;
-  out->resize(ulen);
-  if (ulen > 0 && lzf_decompress(in.data(), static_cast<unsigned>(clen), out->data(),
-                                 static_cast<unsigned>(ulen)) != ulen) {
-    return false;
-  }
-  in.remove_prefix(clen);
-  return true;
-}
-
+// The FUNCTION DUMP payload: RDB function records + RDB version + CRC64, as Redis writes it.
 std::string DumpLibraries(const LuaEngine& fns) {
   std::string out;
   for (const auto& [name, lib] : fns.libraries()) {
     out.push_back(static_cast<char>(kOpcodeFunction2));
-    AppendRdbLen(out, lib.code.size());
+    rdb::AppendLen(out, lib.code.size());
     out += lib.code;
   }
-  out.push_back(static_cast<char>(kRdbVersion & 0xff));
-  out.push_back(static_cast<char>(kRdbVersion >> 8));
-  uint64_t crc = Crc64(0, out.data(), out.size());
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((crc >> (i * 8)) & 0xff));
+  rdb::AppendPayloadFooter(out);
   return out;
 }
 
 // Checks the footer and returns the library codes of a payload.
 bool ParsePayload(std::string_view p, std::vector<std::string>* codes, std::string* err) {
   *err = "ERR DUMP payload version or checksum are wrong";
-  if (p.size() < 10) return false;
-  uint16_t ver = static_cast<uint8_t>(p[p.size() - 10]) |
-                 static_cast<uint16_t>(static_cast<uint8_t>(p[p.size() - 9]) << 8);
-  if (ver > kRdbVersion) return false;
-  uint64_t crc = 0;
-  for (int i = 0; i < 8; ++i) {
-    crc |= static_cast<uint64_t>(static_cast<uint8_t>(p[p.size() - 8 + i])) << (i * 8);
-  }
-  if (Crc64(0, p.data(), p.size() - 8) != crc) return false;
+  if (!rdb::VerifyPayload(p)) return false;
   std::string_view body = p.substr(0, p.size() - 10);
   while (!body.empty()) {
     if (static_cast<uint8_t>(body[0]) != kOpcodeFunction2) {
@@ -134,7 +41,7 @@ bool ParsePayload(std::string_view p, std::vector<std::string>* codes, std::stri
     }
     body.remove_prefix(1);
     std::string code;
-    if (!ReadRdbString(body, &code)) {
+    if (!rdb::ReadString(body, &code)) {
       *err = "ERR Failed loading library payload";
       return false;
     }

@@ -98,6 +98,7 @@ void Server::RegisterCommands() {
   RegisterScriptingCommands(commands_);
   RegisterFunctionCommands(commands_);
   RegisterMemoryCommands(commands_);
+  RegisterDumpCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {

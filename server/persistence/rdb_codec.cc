@@ -1,0 +1,481 @@
+#include "server/persistence/rdb_codec.h"
+
+#include <liblzf/lzf.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "common/hash.h"
+#include "server/ds/intset.h"
+#include "server/ds/listpack.h"
+#include "server/ds/quicklist.h"
+#include "server/keyspace/db.h"
+#include "server/keyspace/hash_value.h"
+#include "server/keyspace/kv.h"
+#include "server/keyspace/list_value.h"
+#include "server/keyspace/set_value.h"
+#include "server/keyspace/zset_value.h"
+
+namespace tessera::rdb {
+
+namespace {
+
+constexpr uint8_t kEncInt8 = 0, kEncInt16 = 1, kEncInt32 = 2, kEncLzf = 3;
+constexpr uint64_t kQuicklistPlain = 1, kQuicklistPacked = 2;
+constexpr size_t kMaxLoadString = size_t{1} << 32;  // sanity bound on one string's length
+
+void AppendLzf(std::string& out, const void* blob, size_t clen, size_t ulen) {
+  out.push_back(static_cast<char>(0xC0 | kEncLzf));
+  AppendLen(out, clen);
+  AppendLen(out, ulen);
+  out.append(static_cast<const char*>(blob), clen);
+}
+
+// Redis's rdbTryIntegerEncoding: canonical integers of up to 11 characters that fit 32 bits.
+bool AppendIntEncoded(std::string& out, std::string_view s) {
+  if (s.empty() || s.size() > 11) return false;
+  int64_t v;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return false;
+  char buf[24];
+  auto w = std::to_chars(buf, buf + sizeof(buf), v);
+  if (std::string_view(buf, static_cast<size_t>(w.ptr - buf)) != s) return false;
+  if (v >= INT8_MIN && v <= INT8_MAX) {
+    out.push_back(static_cast<char>(0xC0 | kEncInt8));
+    out.push_back(static_cast<char>(v & 0xff));
+  } else if (v >= INT16_MIN && v <= INT16_MAX) {
+    out.push_back(static_cast<char>(0xC0 | kEncInt16));
+    out.push_back(static_cast<char>(v & 0xff));
+    out.push_back(static_cast<char>((v >> 8) & 0xff));
+  } else if (v >= INT32_MIN && v <= INT32_MAX) {
+    out.push_back(static_cast<char>(0xC0 | kEncInt32));
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string_view Bytes(const uint8_t* p, size_t n) {
+  return std::string_view(reinterpret_cast<const char*>(p), n);
+}
+
+// Reads a string and requires it to be a valid listpack (deep check).
+bool ReadListpack(std::string_view& in, std::string* blob) {
+  if (!ReadString(in, blob)) return false;
+  return lp::Validate(reinterpret_cast<const uint8_t*>(blob->data()), blob->size(), true);
+}
+
+uint8_t* LpData(std::string& blob) { return reinterpret_cast<uint8_t*>(blob.data()); }
+
+// The elements of a validated listpack, as strings.
+void ListpackElements(std::string& blob, std::vector<std::string>* out) {
+  char buf[24];
+  uint8_t* lp = LpData(blob);
+  for (uint8_t* p = lp::First(lp); p != nullptr; p = lp::Next(lp, p)) {
+    out->emplace_back(lp::Get(p).View(buf));
+  }
+}
+
+// Frees what a failed load built so far.
+KeyValue* Fail(KeyValue* kv) {
+  if (kv != nullptr) KeyValue::Free(kv);
+  return nullptr;
+}
+
+KeyValue* BuildHash(std::string_view key, const std::vector<std::string>& items,
+                    const HashLimits& limits) {
+  if (items.empty() || items.size() % 2 != 0) return nullptr;
+  KeyValue* kv = hashv::New(key);
+  for (size_t i = 0; i < items.size(); i += 2) {
+    hashv::ConvertIfTooLong(kv, items[i], limits);
+    hashv::ConvertIfTooLong(kv, items[i + 1], limits);
+    if (!hashv::Set(kv, items[i], items[i + 1], limits)) return Fail(kv);  // duplicate field
+  }
+  return kv;
+}
+
+KeyValue* BuildSet(std::string_view key, const std::vector<std::string>& members,
+                   const SetLimits& limits) {
+  if (members.empty()) return nullptr;
+  KeyValue* kv = setv::New(key, members[0], members.size(), limits);
+  for (const auto& m : members) {
+    if (!setv::Add(kv, m, limits)) return Fail(kv);  // duplicate member
+  }
+  return kv;
+}
+
+KeyValue* BuildZset(std::string_view key, const std::vector<std::pair<std::string, double>>& items,
+                    const ZsetLimits& limits) {
+  if (items.empty()) return nullptr;
+  size_t max_len = 0;
+  for (const auto& [m, s] : items) max_len = std::max(max_len, m.size());
+  KeyValue* kv = zsetv::New(key, items.size(), max_len, limits);
+  for (const auto& [m, s] : items) {
+    if (std::isnan(s)) return Fail(kv);
+    int out = 0;
+    double score;
+    if (!zsetv::Add(kv, s, m, 0, &out, &score, limits) || !(out & kZAddOutAdded)) {
+      return Fail(kv);  // NaN or a duplicate member
+    }
+  }
+  return kv;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- writing
+
+void AppendLen(std::string& out, uint64_t len) {
+  if (len < (1 << 6)) {
+    out.push_back(static_cast<char>(len));
+  } else if (len < (1 << 14)) {
+    out.push_back(static_cast<char>(0x40 | (len >> 8)));
+    out.push_back(static_cast<char>(len & 0xff));
+  } else if (len <= UINT32_MAX) {
+    out.push_back(static_cast<char>(0x80));
+    for (int i = 3; i >= 0; --i) out.push_back(static_cast<char>((len >> (i * 8)) & 0xff));
+  } else {
+    out.push_back(static_cast<char>(0x81));
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((len >> (i * 8)) & 0xff));
+  }
+}
+
+void AppendString(std::string& out, std::string_view s, bool compress) {
+  if (AppendIntEncoded(out, s)) return;
+  if (compress && s.size() > 20) {
+    std::string buf(s.size() - 4, '\0');
+    unsigned clen = lzf_compress(s.data(), static_cast<unsigned>(s.size()), buf.data(),
+                                 static_cast<unsigned>(buf.size()));
+    if (clen > 0) {
+      AppendLzf(out, buf.data(), clen, s.size());
+      return;
+    }
+  }
+  AppendLen(out, s.size());
+  out.append(s);
+}
+
+void AppendBinaryDouble(std::string& out, double d) {
+  uint64_t bits;
+  memcpy(&bits, &d, 8);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
+}
+
+bool AppendObject(std::string& out, const KeyValue* kv, bool compress) {
+  char buf[24];
+  switch (kv->type()) {
+    case ObjType::kString: {
+      out.push_back(static_cast<char>(kString));
+      std::string_view v;
+      if (kv->encoding() == Encoding::kInt) {
+        auto r = std::to_chars(buf, buf + sizeof(buf), kv->int_value());
+        v = std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+      } else if (kv->encoding() == Encoding::kEmbstr) {
+        v = kv->embstr();
+      } else {
+        v = kv->raw()->view();
+      }
+      AppendString(out, v, compress);
+      return true;
+    }
+    case ObjType::kList: {
+      // Redis 7.0's quicklist 2: every node as a packed listpack (compressed nodes go as the
+      // LZF blobs they already are).
+      out.push_back(static_cast<char>(kListQuicklist2));
+      auto* q = listv::Q(kv);
+      AppendLen(out, q->node_count());
+      for (auto* n = q->head(); n != nullptr; n = n->next) {
+        AppendLen(out, kQuicklistPacked);
+        if (n->compressed) {
+          AppendLzf(out, n->data, n->csz, n->sz);
+        } else {
+          AppendString(out, Bytes(n->data, n->sz), compress);
+        }
+      }
+      return true;
+    }
+    case ObjType::kSet: {
+      if (kv->encoding() == Encoding::kIntset) {
+        out.push_back(static_cast<char>(kSetIntset));
+        auto* is = static_cast<const uint8_t*>(kv->ptr());
+        AppendString(out, Bytes(is, intset::Bytes(is)), compress);
+        return true;
+      }
+      // RDB 10 has no set listpack type (Redis 7.0 keeps such sets as hashtables).
+      out.push_back(static_cast<char>(kSet));
+      AppendLen(out, setv::Size(kv));
+      setv::ForEach(kv, [&](std::string_view m) { AppendString(out, m, compress); });
+      return true;
+    }
+    case ObjType::kZset: {
+      if (kv->encoding() == Encoding::kListpack) {
+        out.push_back(static_cast<char>(kZsetListpack));
+        auto* lp = static_cast<const uint8_t*>(kv->ptr());
+        AppendString(out, Bytes(lp, lp::Bytes(lp)), compress);
+        return true;
+      }
+      // From the highest score down, as Redis writes it (loading then inserts at the head).
+      out.push_back(static_cast<char>(kZset2));
+      size_t len = zsetv::Length(kv);
+      AppendLen(out, len);
+      for (ZIter it = zsetv::AtRank(kv, len - 1); it.Valid(); it.Prev()) {
+        AppendString(out, it.Member(buf), compress);
+        AppendBinaryDouble(out, it.Score());
+      }
+      return true;
+    }
+    case ObjType::kHash: {
+      if (kv->encoding() == Encoding::kListpack) {
+        out.push_back(static_cast<char>(kHashListpack));
+        auto* lp = static_cast<const uint8_t*>(kv->ptr());
+        AppendString(out, Bytes(lp, lp::Bytes(lp)), compress);
+        return true;
+      }
+      out.push_back(static_cast<char>(kHash));
+      AppendLen(out, hashv::Length(kv));
+      hashv::ForEach(kv, [&](std::string_view f, std::string_view v) {
+        AppendString(out, f, compress);
+        AppendString(out, v, compress);
+      });
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// ---------------------------------------------------------------- reading
+
+bool ReadLen(std::string_view& in, uint64_t* len, bool* encoded) {
+  if (in.empty()) return false;
+  uint8_t b = static_cast<uint8_t>(in[0]);
+  if (encoded != nullptr) *encoded = false;
+  int type = b >> 6;
+  if (type == 0) {
+    *len = b & 0x3f;
+    in.remove_prefix(1);
+  } else if (type == 1) {
+    if (in.size() < 2) return false;
+    *len = (static_cast<uint64_t>(b & 0x3f) << 8) | static_cast<uint8_t>(in[1]);
+    in.remove_prefix(2);
+  } else if (type == 3) {
+    if (encoded == nullptr) return false;  // a plain length was expected
+    *encoded = true;
+    *len = b & 0x3f;
+    in.remove_prefix(1);
+  } else {
+    size_t n = b == 0x80 ? 4 : b == 0x81 ? 8 : 0;
+    if (n == 0 || in.size() < n + 1) return false;
+    uint64_t v = 0;
+    for (size_t i = 1; i <= n; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+    *len = v;
+    in.remove_prefix(n + 1);
+  }
+  return true;
+}
+
+bool ReadString(std::string_view& in, std::string* out) {
+  uint64_t len;
+  bool encoded;
+  if (!ReadLen(in, &len, &encoded)) return false;
+  if (!encoded) {
+    if (in.size() < len) return false;
+    out->assign(in.substr(0, len));
+    in.remove_prefix(len);
+    return true;
+  }
+  if (len <= kEncInt32) {
+    size_t n = size_t{1} << len;
+    if (in.size() < n) return false;
+    uint64_t u = 0;
+    for (size_t i = 0; i < n; ++i) u |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
+    int64_t v = n == 1 ? static_cast<int8_t>(u) : n == 2 ? static_cast<int16_t>(u)
+                                                         : static_cast<int32_t>(u);
+    char buf[24];
+    auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    out->assign(buf, static_cast<size_t>(r.ptr - buf));
+    in.remove_prefix(n);
+    return true;
+  }
+  if (len != kEncLzf) return false;
+  uint64_t clen, ulen;
+  if (!ReadLen(in, &clen) || !ReadLen(in, &ulen)) return false;
+  if (in.size() < clen || ulen == 0 || ulen > kMaxLoadString) return false;
+  out->resize(ulen);
+  if (lzf_decompress(in.data(), static_cast<unsigned>(clen), out->data(),
+                     static_cast<unsigned>(ulen)) != ulen) {
+    return false;
+  }
+  in.remove_prefix(clen);
+  return true;
+}
+
+bool ReadBinaryDouble(std::string_view& in, double* out) {
+  if (in.size() < 8) return false;
+  uint64_t bits = 0;
+  for (int i = 0; i < 8; ++i) bits |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
+  memcpy(out, &bits, 8);
+  in.remove_prefix(8);
+  return true;
+}
+
+namespace {
+
+// RDB_TYPE_ZSET's scores: a length byte then the text (253 nan, 254 +inf, 255 -inf).
+bool ReadTextDouble(std::string_view& in, double* out) {
+  if (in.empty()) return false;
+  uint8_t n = static_cast<uint8_t>(in[0]);
+  in.remove_prefix(1);
+  if (n == 253) *out = NAN;
+  else if (n == 254) *out = INFINITY;
+  else if (n == 255) *out = -INFINITY;
+  else {
+    if (in.size() < n) return false;
+    std::string text(in.substr(0, n));
+    char* end = nullptr;
+    *out = strtod(text.c_str(), &end);
+    if (end != text.c_str() + n) return false;
+    in.remove_prefix(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+KeyValue* ReadObject(uint8_t type, std::string_view& in, std::string_view key,
+                     const LoadLimits& limits) {
+  std::string s;
+  switch (type) {
+    case kString: {
+      if (!ReadString(in, &s)) return nullptr;
+      return Db::MakeString(key, s, -1);  // int, embstr or raw, as Redis's tryObjectEncoding
+    }
+    case kList:
+    case kListQuicklist2: {
+      uint64_t n;
+      if (!ReadLen(in, &n) || n == 0) return nullptr;
+      KeyValue* kv = listv::New(key, *limits.list);
+      auto* q = listv::Q(kv);
+      std::vector<std::string> elems;
+      for (uint64_t i = 0; i < n; ++i) {
+        if (type == kList) {  // a plain linked list: one string per element
+          if (!ReadString(in, &s)) return Fail(kv);
+          q->PushBack(s);
+          continue;
+        }
+        uint64_t container;
+        if (!ReadLen(in, &container)) return Fail(kv);
+        if (container == kQuicklistPlain) {
+          if (!ReadString(in, &s)) return Fail(kv);
+          q->PushBack(s);
+        } else if (container == kQuicklistPacked) {
+          if (!ReadListpack(in, &s)) return Fail(kv);
+          elems.clear();
+          ListpackElements(s, &elems);  // an empty node is skipped, as Redis does
+          for (const auto& e : elems) q->PushBack(e);
+        } else {
+          return Fail(kv);
+        }
+      }
+      if (q->size() == 0) return Fail(kv);
+      return kv;
+    }
+    case kSet: {
+      uint64_t n;
+      if (!ReadLen(in, &n) || n == 0 || n > in.size()) return nullptr;
+      std::vector<std::string> members(n);
+      for (auto& m : members) {
+        if (!ReadString(in, &m)) return nullptr;
+      }
+      return BuildSet(key, members, *limits.set);
+    }
+    case kSetIntset: {
+      if (!ReadString(in, &s)) return nullptr;
+      auto* is = reinterpret_cast<const uint8_t*>(s.data());
+      if (!intset::Validate(is, s.size(), true)) return nullptr;
+      std::vector<std::string> members;
+      for (size_t i = 0; i < intset::Length(is); ++i) {
+        members.push_back(std::to_string(intset::Get(is, i)));
+      }
+      return BuildSet(key, members, *limits.set);
+    }
+    case kZset:
+    case kZset2: {
+      uint64_t n;
+      if (!ReadLen(in, &n) || n == 0 || n > in.size()) return nullptr;
+      std::vector<std::pair<std::string, double>> items(n);
+      for (auto& [m, score] : items) {
+        if (!ReadString(in, &m)) return nullptr;
+        if (!(type == kZset2 ? ReadBinaryDouble(in, &score) : ReadTextDouble(in, &score))) {
+          return nullptr;
+        }
+      }
+      return BuildZset(key, items, *limits.zset);
+    }
+    case kZsetListpack: {
+      if (!ReadListpack(in, &s)) return nullptr;
+      std::vector<std::string> elems;
+      ListpackElements(s, &elems);
+      if (elems.empty() || elems.size() % 2 != 0) return nullptr;
+      std::vector<std::pair<std::string, double>> items;
+      for (size_t i = 0; i < elems.size(); i += 2) {
+        const std::string& t = elems[i + 1];
+        char* end = nullptr;
+        double score = strtod(t.c_str(), &end);
+        if (t.empty() || end != t.c_str() + t.size()) return nullptr;
+        items.emplace_back(elems[i], score);
+      }
+      return BuildZset(key, items, *limits.zset);
+    }
+    case kHash: {
+      uint64_t n;
+      if (!ReadLen(in, &n) || n == 0 || n > in.size()) return nullptr;
+      std::vector<std::string> items(n * 2);
+      for (auto& x : items) {
+        if (!ReadString(in, &x)) return nullptr;
+      }
+      return BuildHash(key, items, *limits.hash);
+    }
+    case kHashListpack: {
+      if (!ReadListpack(in, &s)) return nullptr;
+      std::vector<std::string> items;
+      ListpackElements(s, &items);
+      return BuildHash(key, items, *limits.hash);
+    }
+    default:
+      return nullptr;  // ziplist-era encodings and streams: not yet
+  }
+}
+
+// ---------------------------------------------------------------- DUMP payloads
+
+std::string DumpPayload(const KeyValue* kv, bool compress) {
+  std::string out;
+  if (!AppendObject(out, kv, compress)) return std::string();
+  AppendPayloadFooter(out);
+  return out;
+}
+
+void AppendPayloadFooter(std::string& out) {
+  out.push_back(static_cast<char>(kVersion & 0xff));
+  out.push_back(static_cast<char>(kVersion >> 8));
+  uint64_t crc = Crc64(0, out.data(), out.size());
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((crc >> (i * 8)) & 0xff));
+}
+
+bool VerifyPayload(std::string_view p) {
+  if (p.size() < 10) return false;
+  uint16_t ver = static_cast<uint8_t>(p[p.size() - 10]) |
+                 static_cast<uint16_t>(static_cast<uint8_t>(p[p.size() - 9]) << 8);
+  if (ver > kVersion) return false;
+  uint64_t crc = 0;
+  for (int i = 0; i < 8; ++i) {
+    crc |= static_cast<uint64_t>(static_cast<uint8_t>(p[p.size() - 8 + i])) << (i * 8);
+  }
+  return Crc64(0, p.data(), p.size() - 8) == crc;
+}
+
+}  // namespace tessera::rdb
