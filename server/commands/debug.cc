@@ -135,6 +135,8 @@ void DebugHelp(CommandContext& ctx) {
       "    Write <message> to the server log.",
       "OBJECT <key>",
       "    Show low-level details of the value of <key>.",
+      "RELOAD [NOSAVE]",
+      "    Save the RDB file (unless NOSAVE), empty the dataset and load the file back.",
       "POPULATE <count> [<prefix>] [<size>]",
       "    Create <count> string keys <prefix>:0.. (default prefix \"key\") holding value:N,",
       "    cut or zero-padded to <size> bytes when given. Existing keys are left alone.",
@@ -189,6 +191,22 @@ void Debug(CommandContext& ctx) {
     ctx.reply.Ok();
   } else if (is("set-active-expire") && argc == 3) {
     ctx.ks().active_expire_enabled = ParseInt64(ctx.argv[2]).value_or(0) != 0;
+    ctx.reply.Ok();
+  } else if (is("reload") && (argc == 2 || (argc == 3 && EqualsIgnoreCase(ctx.argv[2], "nosave")))) {
+    // Save (unless NOSAVE), empty the keyspace, load the file back.
+    std::string err;
+    if (argc == 2 && !ctx.server.RdbSave(&err)) {
+      ctx.reply.Error(err);
+      return;
+    }
+    ctx.ks().FlushAll(false);
+    rdb::LoadResult res;
+    bool missing = false;
+    if (!ctx.server.RdbLoad(&res, &missing, &err) || missing) {
+      LogWarning("Error trying to load the RDB dump: {}", missing ? "no such file" : err);
+      ctx.reply.Error("ERR Error trying to load the RDB dump, check server logs.");
+      return;
+    }
     ctx.reply.Ok();
   } else if (is("populate") && argc >= 3 && argc <= 5) {
     DebugPopulate(ctx);

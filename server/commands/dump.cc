@@ -24,12 +24,7 @@ void Dump(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  std::string payload = rdb::DumpPayload(kv, true);
-  if (payload.empty()) {
-    ctx.reply.Error("ERR DUMP of stream values is not supported yet");
-    return;
-  }
-  ctx.reply.Bulk(payload);
+  ctx.reply.Bulk(rdb::DumpPayload(kv, true));
 }
 
 // RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]

@@ -26,5 +26,6 @@ void RegisterScriptingCommands(CommandTable& t);
 void RegisterFunctionCommands(CommandTable& t);
 void RegisterMemoryCommands(CommandTable& t);
 void RegisterDumpCommands(CommandTable& t);
+void RegisterPersistenceCommands(CommandTable& t);
 
 }  // namespace tessera

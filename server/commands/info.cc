@@ -119,15 +119,18 @@ void AppendPersistence(Server& s, std::string& o) {
       "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
       "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
       "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n"
-      "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\n"
-      "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n"
-      "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\n"
-      "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:0\r\n"
+      "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\n"
+      "rdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\n"
+      "rdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\n"
+      "rdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\n"
       "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n"
       "aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
       "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n"
       "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-      s.dirty, s.last_save_time_s);
+      s.dirty, s.rdb_child_pid() > 0 ? 1 : 0, s.last_save_time_s,
+      s.rdb_last_bgsave_ok() ? "ok" : "err", s.rdb_last_bgsave_time_s(),
+      s.rdb_child_pid() > 0 ? (s.clock().NowMs() - s.rdb_save_start_ms()) / 1000 : -1,
+      s.rdb_saves(), s.rdb_last_load_keys_expired(), s.rdb_last_load_keys_loaded());
 }
 
 void AppendStats(Server& s, std::string& o) {
@@ -144,7 +147,7 @@ void AppendStats(Server& s, std::string& o) {
       "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:{}\r\n"
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
       "keyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n"
-      "pubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\n"
+      "pubsubshard_channels:{}\r\nlatest_fork_usec:{}\r\ntotal_forks:{}\r\n"
       "migrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:{}\r\n"
       "active_defrag_misses:{}\r\nactive_defrag_key_hits:{}\r\nactive_defrag_key_misses:{}\r\n"
       "total_active_defrag_time:{}\r\ncurrent_active_defrag_time:{}\r\ntracking_total_keys:{}\r\n"
@@ -160,7 +163,8 @@ void AppendStats(Server& s, std::string& o) {
       ks.expired_keys, ks.expired_stale_perc * 100, ks.expired_time_cap_reached_count,
       ks.expire_cycle_cpu_us / 1000, s.evicted_keys(), s.evicted_clients(), ks.hits, ks.misses,
       s.pubsub().channels(PubSubKind::kChannel).size(), s.pubsub().patterns().size(),
-      s.pubsub().channels(PubSubKind::kShard).size(), s.defrag_stats().hits,
+      s.pubsub().channels(PubSubKind::kShard).size(), s.rdb_fork_usec(), s.total_forks(),
+      s.defrag_stats().hits,
       s.defrag_stats().misses, s.defrag_stats().key_hits, s.defrag_stats().key_misses,
       s.defrag_total_ms(), s.defrag_current_ms(), s.tracking().total_keys(),
       s.tracking().total_items(), s.tracking().total_prefixes(), st.unexpected_error_replies,

@@ -120,13 +120,10 @@ void Shutdown(CommandContext& ctx) {
     ctx.reply.Error("ERR No shutdown in progress.");
     return;
   }
-  if (save && !force) {
-    LogWarning("Error trying to save the DB: RDB persistence is not available in this build");
-    ctx.reply.Error(err::kShutdownErrors);
-    return;
-  }
   std::string why;
-  if (!ctx.server.PrepareShutdown(0, &why)) {
+  int flags = (nosave ? kShutdownNoSave : 0) | (save ? kShutdownSave : 0) |
+              (force ? kShutdownForce : 0);
+  if (!ctx.server.PrepareShutdown(flags, &why)) {
     ctx.reply.Error(err::kShutdownErrors);
   }
 }

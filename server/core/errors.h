@@ -61,6 +61,12 @@ inline constexpr std::string_view kProtectedMode =
     "option. 4) Setup a an authentication password for the default user. NOTE: You only need to "
     "do one of the above things in order for the server to start accepting connections from the "
     "outside.";
+inline constexpr std::string_view kMisconf =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+    "disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
+    "error.";
 inline constexpr std::string_view kShutdownErrors = "ERR Errors trying to SHUTDOWN. Check logs.";
 inline constexpr std::string_view kSelectInCluster = "ERR SELECT is not allowed in cluster mode";
 

@@ -157,6 +157,10 @@ int Main(int argc, char** argv) {
     LogFatal(err);
     return 1;
   }
+  if (!server.LoadDataAtStart(&err)) {
+    LogFatal("Fatal error loading the DB: " + err + ". Exiting.");
+    return 1;
+  }
   EventLoop loop(server);
   server.set_loop(&loop);
   if (!loop.Listen(&err)) {

@@ -78,6 +78,7 @@ struct EventLoop::Impl {
   void AcceptUnix();
   void OnAccepted(int fd, bool unix_socket);
   void StartCron();
+  void WaitSignals();
   void ArmPoller();
   void OnClientsReady();
   void BeforeSleep();
@@ -541,14 +542,19 @@ bool EventLoop::Listen(std::string* err) {
   return true;
 }
 
-void EventLoop::Run() {
-  Impl& im = *impl_;
-  im.signals.async_wait([&im](const error_code& ec, int sig) {
+void EventLoop::Impl::WaitSignals() {
+  signals.async_wait([this](const error_code& ec, int sig) {
     if (ec) return;
     LogWarning("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
     std::string why;
-    im.server.PrepareShutdown(0, &why);
+    // A failed final save keeps the server running, as Redis does; the next signal retries.
+    if (!server.PrepareShutdown(0, &why)) WaitSignals();
   });
+}
+
+void EventLoop::Run() {
+  Impl& im = *impl_;
+  im.WaitSignals();
   im.StartCron();
   im.ArmPoller();
   im.io.run();

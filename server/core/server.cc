@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <fmt/core.h>
+
 #include "common/hash.h"
 #include "common/log.h"
 #include "common/strutil.h"
@@ -99,6 +101,7 @@ void Server::RegisterCommands() {
   RegisterFunctionCommands(commands_);
   RegisterMemoryCommands(commands_);
   RegisterDumpCommands(commands_);
+  RegisterPersistenceCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {
@@ -654,6 +657,12 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   } else {
     pre_command_oom_ = false;
   }
+  // A failed background save stops writes (and PING, as Redis 7.0) while save points are set.
+  if (config_.stop_writes_on_bgsave_error && !config_.save.empty() && !rdb_last_bgsave_ok_ &&
+      !c.Has(kClientMaster) && (cmd->Is(kCmdWrite) || cmd->fullname == "ping")) {
+    RejectCommand(c, cmd, err::kMisconf);
+    return true;
+  }
   if (!cmd->Is(kCmdAllowBusy)) {
     std::string_view busy = BusyError();
     if (!busy.empty()) {
@@ -923,7 +932,8 @@ void Server::Cron() {
   // Active expiry may use 25% of a cron period; rehashing gets 1 ms.
   last_expire_timed_out_ = keyspace_->ActiveExpireCycle(now_ms, 1000000 * 25 / 100 / hz);
   keyspace_->CronRehash(1000, config_.activerehashing);
-  ActiveDefragCycle();
+  SavePointsCron();
+  if (rdb_child_pid_ <= 0) ActiveDefragCycle();  // moving memory now would copy pages in the child
 }
 
 void Server::ClientsCron(int64_t now_ms) {
@@ -975,9 +985,26 @@ void Server::BeforeSleep() {
 }
 
 bool Server::PrepareShutdown(int flags, std::string* why) {
-  (void)flags;
-  (void)why;
   LogWarning("User requested shutdown...");
+  if (rdb_child_pid_ > 0) {
+    LogWarning("There is a child saving an .rdb. Killing it!");
+    pid_t child = rdb_child_pid_;
+    KillRdbChild();
+    unlink(fmt::format("temp-{}.rdb", child).c_str());
+  }
+  if ((!config_.save.empty() && !(flags & kShutdownNoSave)) || (flags & kShutdownSave)) {
+    LogNotice("Saving the final RDB snapshot before exiting.");
+    std::string err;
+    if (!RdbSave(&err)) {
+      if (flags & kShutdownForce) {
+        LogWarning("Error trying to save the DB. Exit anyway.");
+      } else {
+        LogWarning("Error trying to save the DB, can't exit.");
+        *why = err;
+        return false;
+      }
+    }
+  }
   if (!config_.pidfile.empty()) unlink(config_.pidfile.c_str());
   if (!config_.unixsocket.empty()) unlink(config_.unixsocket.c_str());
   LogWarning("Tessera is now ready to exit, bye bye...");

@@ -4,6 +4,8 @@
 // drive the same object with fake clients.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -24,6 +26,7 @@
 #include "server/core/tracking.h"
 #include "server/core/watch.h"
 #include "server/keyspace/defrag.h"
+#include "server/persistence/rdb_file.h"
 #include "server/keyspace/eviction.h"
 #include "server/keyspace/keyspace.h"
 
@@ -99,6 +102,9 @@ struct ServerStats {
 };
 
 enum class PauseType { kNone, kWrite, kAll };
+
+// SHUTDOWN's modifiers (PrepareShutdown flags).
+enum ShutdownFlag { kShutdownNoSave = 1, kShutdownSave = 2, kShutdownForce = 4 };
 
 class Server : public KeyspaceEvents {
  public:
@@ -270,6 +276,27 @@ class Server : public KeyspaceEvents {
   // The maxmemory-clients limit in bytes now (0: none).
   size_t ClientsMemoryLimit() const;
 
+  // ---- RDB snapshots (persistence.cc) ----
+  bool RdbSave(std::string* err);            // SAVE
+  bool RdbBackgroundSave(std::string* err);  // BGSAVE: forks a child
+  void ScheduleBgsave() { rdb_bgsave_scheduled_ = true; }
+  pid_t rdb_child_pid() const { return rdb_child_pid_; }
+  // Loads dbfilename at start (a missing file is fine).
+  bool LoadDataAtStart(std::string* err);
+  // Loads dbfilename into the (empty) keyspace and the function libraries.
+  bool RdbLoad(rdb::LoadResult* res, bool* missing, std::string* err);
+  // Stops a running BGSAVE child (shutdown, FLUSHALL).
+  void KillRdbChild();
+  bool loading() const { return loading_; }
+  bool rdb_last_bgsave_ok() const { return rdb_last_bgsave_ok_; }
+  int64_t rdb_last_bgsave_time_s() const { return rdb_last_bgsave_time_s_; }
+  int64_t rdb_save_start_ms() const { return rdb_save_start_ms_; }
+  uint64_t rdb_saves() const { return rdb_saves_; }
+  int64_t rdb_fork_usec() const { return rdb_fork_usec_; }
+  uint64_t total_forks() const { return total_forks_; }
+  uint64_t rdb_last_load_keys_loaded() const { return rdb_last_load_keys_loaded_; }
+  uint64_t rdb_last_load_keys_expired() const { return rdb_last_load_keys_expired_; }
+
   // ---- pause ----
   void Pause(PauseType type, int64_t until_ms);
   void Unpause();
@@ -340,6 +367,23 @@ class Server : public KeyspaceEvents {
   uint64_t evicted_keys_ = 0;
   bool pre_command_oom_ = false;
   bool eviction_pending_ = false;  // a slice ran out of time: continue from the cron
+  std::string RdbPath() const;
+  rdb::SaveOptions RdbSaveOptions();
+  void CheckChildDone();
+  void SavePointsCron();
+  pid_t rdb_child_pid_ = -1;
+  bool rdb_bgsave_scheduled_ = false;
+  bool rdb_last_bgsave_ok_ = true;
+  bool loading_ = false;
+  uint64_t rdb_dirty_before_bgsave_ = 0;
+  int64_t rdb_save_start_ms_ = 0;
+  int64_t rdb_last_bgsave_time_s_ = -1;
+  int64_t last_bgsave_try_s_ = 0;
+  uint64_t rdb_saves_ = 0;
+  int64_t rdb_fork_usec_ = 0;
+  uint64_t total_forks_ = 0;
+  uint64_t rdb_last_load_keys_loaded_ = 0;
+  uint64_t rdb_last_load_keys_expired_ = 0;
   size_t clients_mem_total_ = 0;
   uint64_t evicted_clients_ = 0;
   struct DefragState {

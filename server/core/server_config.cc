@@ -96,10 +96,8 @@ bool SetSave(void* target, std::span<const std::string> args, std::string* err) 
     }
     points.push_back({*s, *c});
   }
-  // RDB persistence arrives with the durability work; until then a save point would be a
-  // promise the server cannot keep.
-  *err = "RDB persistence is not available yet; only save \"\" is accepted";
-  return false;
+  *v = std::move(points);
+  return true;
 }
 
 std::string GetSave(const void* target) {
@@ -456,6 +454,10 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
               kLongMax));
   // Persistence
   reg.Add(Custom("save", &c.save, "", SetSave, GetSave, kMultiArg | kAppendLines));
+  reg.Add(Str("dbfilename", &c.dbfilename, "dump.rdb", kProtected));
+  reg.Add(Bool("rdbcompression", &c.rdbcompression, "yes"));
+  reg.Add(Bool("rdbchecksum", &c.rdbchecksum, "yes"));
+  reg.Add(Bool("stop-writes-on-bgsave-error", &c.stop_writes_on_bgsave_error, "yes"));
   // Lazy freeing
   reg.Add(Bool("lazyfree-lazy-eviction", &c.lazyfree_lazy_eviction, "no"));
   reg.Add(Bool("lazyfree-lazy-expire", &c.lazyfree_lazy_expire, "no", 0, ApplyRuntime));

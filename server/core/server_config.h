@@ -95,8 +95,12 @@ struct ServerConfig {
   int64_t active_defrag_cycle_min = 1;
   int64_t active_defrag_cycle_max = 25;
   int64_t active_defrag_max_scan_fields = 1000;
-  // Persistence (none yet: save points must be empty)
+  // Persistence
   std::vector<SavePoint> save;
+  std::string dbfilename = "dump.rdb";
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool stop_writes_on_bgsave_error = true;
   // Lazy freeing
   bool lazyfree_lazy_eviction = false;
   bool lazyfree_lazy_expire = false;

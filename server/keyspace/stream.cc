@@ -114,6 +114,52 @@ struct NodeCursor {
 
 }  // namespace
 
+bool Stream::ValidNode(const uint8_t* node, size_t size) {
+  if (!lp::Validate(node, size, true)) return false;
+  auto* l = const_cast<uint8_t*>(node);
+  uint8_t* p = lp::First(l);
+  // The next element as an integer; false when missing or not an integer.
+  auto next_int = [&](int64_t* out) {
+    if (p == nullptr) return false;
+    lp::Value v = lp::Get(p);
+    int64_t n;
+    if (v.is_int) {
+      n = v.ival;
+    } else {
+      auto parsed = ParseInt64(v.sval);
+      if (!parsed) return false;
+      n = *parsed;
+    }
+    *out = n;
+    p = lp::Next(l, p);
+    return true;
+  };
+  auto skip = [&](int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+      if (p == nullptr) return false;
+      p = lp::Next(l, p);
+    }
+    return true;
+  };
+  int64_t count, deleted, master_fields, zero;
+  if (!next_int(&count) || !next_int(&deleted) || !next_int(&master_fields)) return false;
+  if (count < 0 || deleted < 0 || master_fields < 0) return false;
+  if (!skip(master_fields) || !next_int(&zero) || zero != 0) return false;
+  for (int64_t e = 0; e < count + deleted; ++e) {
+    int64_t flags, ms_delta, seq_delta, fields = master_fields, extra = 3;
+    if (!next_int(&flags) || !next_int(&ms_delta) || !next_int(&seq_delta)) return false;
+    if (!(flags & kFlagSameFields)) {
+      if (!next_int(&fields) || fields < 0 || !skip(fields * 2)) return false;
+      extra += fields + 1;
+    } else if (!skip(fields)) {
+      return false;
+    }
+    int64_t back;
+    if (!next_int(&back) || back != fields + extra) return false;
+  }
+  return p == nullptr;
+}
+
 std::string StreamID::ToString() const {
   return Uint64ToString(ms) + "-" + Uint64ToString(seq);
 }

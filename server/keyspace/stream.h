@@ -100,6 +100,14 @@ class Stream {
   bool EdgeId(bool first, StreamID* out) const;
 
   size_t node_count() const { return nodes_.size(); }
+  // The nodes by master ID (for RDB and DUMP).
+  const std::map<StreamID, uint8_t*>& nodes() const { return nodes_; }
+  // Takes a node loaded from RDB or RESTORE (validated with ValidNode) as the last one.
+  void AdoptNode(StreamID master, uint8_t* lp) { nodes_.emplace(master, lp); }
+  // Whether a listpack of `size` bytes is a well-formed stream node: a valid listpack whose
+  // master entry and entries have the shapes and counts Redis writes (streamValidate-
+  // ListpackIntegrity).
+  static bool ValidNode(const uint8_t* lp, size_t size);
   size_t Bytes() const;
   // For lazy freeing decisions.
   size_t FreeEffort() const;

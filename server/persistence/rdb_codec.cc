@@ -16,6 +16,7 @@
 #include "server/keyspace/kv.h"
 #include "server/keyspace/list_value.h"
 #include "server/keyspace/set_value.h"
+#include "server/keyspace/stream.h"
 #include "server/keyspace/zset_value.h"
 
 namespace tessera::rdb {
@@ -124,6 +125,170 @@ KeyValue* BuildZset(std::string_view key, const std::vector<std::pair<std::strin
   return kv;
 }
 
+// A stream ID as the 16 bytes Redis uses for radix-tree keys: ms and seq, big-endian.
+void AppendRawId(std::string& out, StreamID id) {
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((id.ms >> (8 * i)) & 0xff));
+  for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((id.seq >> (8 * i)) & 0xff));
+}
+
+bool ReadRawId(std::string_view& in, StreamID* id) {
+  if (in.size() < 16) return false;
+  id->ms = id->seq = 0;
+  for (int i = 0; i < 8; ++i) id->ms = (id->ms << 8) | static_cast<uint8_t>(in[i]);
+  for (int i = 8; i < 16; ++i) id->seq = (id->seq << 8) | static_cast<uint8_t>(in[i]);
+  in.remove_prefix(16);
+  return true;
+}
+
+void AppendMillis(std::string& out, int64_t ms) {
+  auto u = static_cast<uint64_t>(ms);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+}
+
+bool ReadMillis(std::string_view& in, int64_t* ms) {
+  if (in.size() < 8) return false;
+  uint64_t u = 0;
+  for (int i = 0; i < 8; ++i) u |= static_cast<uint64_t>(static_cast<uint8_t>(in[i])) << (8 * i);
+  *ms = static_cast<int64_t>(u);
+  in.remove_prefix(8);
+  return true;
+}
+
+// The body of RDB_TYPE_STREAM_LISTPACKS_2 (Redis 7.0): nodes, counters, then consumer groups with their
+// PEL and consumers.
+void AppendStream(std::string& out, const Stream& s, bool compress) {
+  AppendLen(out, s.nodes().size());
+  for (const auto& [master, node] : s.nodes()) {
+    std::string key;
+    AppendRawId(key, master);
+    AppendString(out, key, false);
+    AppendString(out, Bytes(node, lp::Bytes(node)), compress);
+  }
+  AppendLen(out, s.length);
+  AppendLen(out, s.last_id.ms);
+  AppendLen(out, s.last_id.seq);
+  AppendLen(out, s.first_id.ms);
+  AppendLen(out, s.first_id.seq);
+  AppendLen(out, s.max_deleted_id.ms);
+  AppendLen(out, s.max_deleted_id.seq);
+  AppendLen(out, s.entries_added);
+  AppendLen(out, s.groups.size());
+  for (const auto& [name, g] : s.groups) {
+    AppendString(out, name, false);
+    AppendLen(out, g->last_id.ms);
+    AppendLen(out, g->last_id.seq);
+    AppendLen(out, static_cast<uint64_t>(g->entries_read));  // -1 goes out as 2^64-1
+    AppendLen(out, g->pel.size());
+    for (const auto& [id, nack] : g->pel) {
+      AppendRawId(out, id);
+      AppendMillis(out, nack.delivery_time);
+      AppendLen(out, nack.delivery_count);
+    }
+    AppendLen(out, g->consumers.size());
+    for (const auto& [cname, c] : g->consumers) {
+      AppendString(out, cname, false);
+      AppendMillis(out, c->seen_time);
+      AppendLen(out, c->pel.size());
+      for (const auto& [id, nack] : c->pel) AppendRawId(out, id);
+    }
+  }
+}
+
+bool ReadId(std::string_view& in, StreamID* id) { return ReadLen(in, &id->ms) && ReadLen(in, &id->seq); }
+
+// RDB_TYPE_STREAM_LISTPACKS (v1) and _2: v1 lacks first/max-deleted IDs, entries_added and
+// the groups' entries_read, which are derived as Redis 7.0 derives them.
+KeyValue* ReadStream(uint8_t type, std::string_view& in, std::string_view key) {
+  uint64_t nodes;
+  if (!ReadLen(in, &nodes) || nodes > in.size()) return nullptr;
+  KeyValue* kv = streamv::New(key);
+  Stream& s = *streamv::S(kv);
+  std::string k, blob;
+  StreamID prev;
+  for (uint64_t i = 0; i < nodes; ++i) {
+    StreamID master;
+    if (!ReadString(in, &k) || k.size() != 16) return Fail(kv);
+    std::string_view kk = k;
+    ReadRawId(kk, &master);
+    if (i > 0 && !(prev < master)) return Fail(kv);  // keys come in order, once each
+    prev = master;
+    if (!ReadString(in, &blob)) return Fail(kv);
+    auto* data = reinterpret_cast<const uint8_t*>(blob.data());
+    if (!Stream::ValidNode(data, blob.size()) || lp::First(const_cast<uint8_t*>(data)) == nullptr) {
+      return Fail(kv);
+    }
+    auto* node = static_cast<uint8_t*>(malloc(blob.size()));
+    memcpy(node, blob.data(), blob.size());
+    s.AdoptNode(master, node);
+  }
+  if (!ReadLen(in, &s.length) || !ReadId(in, &s.last_id)) return Fail(kv);
+  if (nodes == 0 && s.length > 0) return Fail(kv);
+  if (type == kStreamListpacks2) {
+    if (!ReadId(in, &s.first_id) || !ReadId(in, &s.max_deleted_id) ||
+        !ReadLen(in, &s.entries_added)) {
+      return Fail(kv);
+    }
+  } else {
+    s.entries_added = s.length;
+    s.max_deleted_id = StreamID{};
+    if (!s.EdgeId(true, &s.first_id)) s.first_id = StreamID{};
+  }
+  uint64_t groups;
+  if (!ReadLen(in, &groups) || groups > in.size()) return Fail(kv);
+  for (uint64_t gi = 0; gi < groups; ++gi) {
+    std::string name;
+    StreamID last;
+    if (!ReadString(in, &name) || !ReadId(in, &last)) return Fail(kv);
+    int64_t entries_read;
+    if (type == kStreamListpacks2) {
+      uint64_t u;
+      if (!ReadLen(in, &u)) return Fail(kv);
+      entries_read = static_cast<int64_t>(u);
+    } else {
+      entries_read = s.EstimateReadCounter(last);
+    }
+    if (s.FindGroup(name) != nullptr) return Fail(kv);  // duplicated group
+    StreamGroup* g = s.CreateGroup(name, last, entries_read);
+    uint64_t pel;
+    if (!ReadLen(in, &pel) || pel > in.size()) return Fail(kv);
+    for (uint64_t j = 0; j < pel; ++j) {
+      StreamID id;
+      StreamNack nack;
+      uint64_t count;
+      if (!ReadRawId(in, &id) || !ReadMillis(in, &nack.delivery_time) || !ReadLen(in, &count)) {
+        return Fail(kv);
+      }
+      nack.delivery_count = count;
+      if (!g->pel.emplace(id, nack).second) return Fail(kv);  // duplicated PEL entry
+    }
+    uint64_t consumers;
+    if (!ReadLen(in, &consumers) || consumers > in.size()) return Fail(kv);
+    for (uint64_t j = 0; j < consumers; ++j) {
+      std::string cname;
+      int64_t seen;
+      if (!ReadString(in, &cname) || !ReadMillis(in, &seen)) return Fail(kv);
+      if (Stream::FindConsumer(g, cname) != nullptr) return Fail(kv);
+      StreamConsumer* c = Stream::CreateConsumer(g, cname, seen);
+      uint64_t cpel;
+      if (!ReadLen(in, &cpel) || cpel > in.size()) return Fail(kv);
+      for (uint64_t x = 0; x < cpel; ++x) {
+        StreamID id;
+        if (!ReadRawId(in, &id)) return Fail(kv);
+        auto it = g->pel.find(id);
+        // Every consumer entry points into the group's PEL, and to an entry no other
+        // consumer owns.
+        if (it == g->pel.end() || it->second.consumer != nullptr) return Fail(kv);
+        it->second.consumer = c;
+        c->pel.emplace(id, &it->second);
+      }
+    }
+    for (const auto& [id, nack] : g->pel) {
+      if (nack.consumer == nullptr) return Fail(kv);  // a pending entry without an owner
+    }
+  }
+  return kv;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- writing
@@ -164,11 +329,16 @@ void AppendBinaryDouble(std::string& out, double d) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
 }
 
-bool AppendObject(std::string& out, const KeyValue* kv, bool compress) {
+bool AppendObject(std::string& out, const KeyValue* kv, bool compress, const std::string_view* key) {
   char buf[24];
+  // The type byte, then (in RDB files) the key, then the body.
+  auto start = [&](Type t) {
+    out.push_back(static_cast<char>(t));
+    if (key != nullptr) AppendString(out, *key, compress);
+  };
   switch (kv->type()) {
     case ObjType::kString: {
-      out.push_back(static_cast<char>(kString));
+      start(kString);
       std::string_view v;
       if (kv->encoding() == Encoding::kInt) {
         auto r = std::to_chars(buf, buf + sizeof(buf), kv->int_value());
@@ -184,7 +354,7 @@ bool AppendObject(std::string& out, const KeyValue* kv, bool compress) {
     case ObjType::kList: {
       // Redis 7.0's quicklist 2: every node as a packed listpack (compressed nodes go as the
       // LZF blobs they already are).
-      out.push_back(static_cast<char>(kListQuicklist2));
+      start(kListQuicklist2);
       auto* q = listv::Q(kv);
       AppendLen(out, q->node_count());
       for (auto* n = q->head(); n != nullptr; n = n->next) {
@@ -199,26 +369,26 @@ bool AppendObject(std::string& out, const KeyValue* kv, bool compress) {
     }
     case ObjType::kSet: {
       if (kv->encoding() == Encoding::kIntset) {
-        out.push_back(static_cast<char>(kSetIntset));
+        start(kSetIntset);
         auto* is = static_cast<const uint8_t*>(kv->ptr());
         AppendString(out, Bytes(is, intset::Bytes(is)), compress);
         return true;
       }
       // RDB 10 has no set listpack type (Redis 7.0 keeps such sets as hashtables).
-      out.push_back(static_cast<char>(kSet));
+      start(kSet);
       AppendLen(out, setv::Size(kv));
       setv::ForEach(kv, [&](std::string_view m) { AppendString(out, m, compress); });
       return true;
     }
     case ObjType::kZset: {
       if (kv->encoding() == Encoding::kListpack) {
-        out.push_back(static_cast<char>(kZsetListpack));
+        start(kZsetListpack);
         auto* lp = static_cast<const uint8_t*>(kv->ptr());
         AppendString(out, Bytes(lp, lp::Bytes(lp)), compress);
         return true;
       }
       // From the highest score down, as Redis writes it (loading then inserts at the head).
-      out.push_back(static_cast<char>(kZset2));
+      start(kZset2);
       size_t len = zsetv::Length(kv);
       AppendLen(out, len);
       for (ZIter it = zsetv::AtRank(kv, len - 1); it.Valid(); it.Prev()) {
@@ -229,12 +399,12 @@ bool AppendObject(std::string& out, const KeyValue* kv, bool compress) {
     }
     case ObjType::kHash: {
       if (kv->encoding() == Encoding::kListpack) {
-        out.push_back(static_cast<char>(kHashListpack));
+        start(kHashListpack);
         auto* lp = static_cast<const uint8_t*>(kv->ptr());
         AppendString(out, Bytes(lp, lp::Bytes(lp)), compress);
         return true;
       }
-      out.push_back(static_cast<char>(kHash));
+      start(kHash);
       AppendLen(out, hashv::Length(kv));
       hashv::ForEach(kv, [&](std::string_view f, std::string_view v) {
         AppendString(out, f, compress);
@@ -242,6 +412,10 @@ bool AppendObject(std::string& out, const KeyValue* kv, bool compress) {
       });
       return true;
     }
+    case ObjType::kStream:
+      start(kStreamListpacks2);
+      AppendStream(out, *streamv::S(kv), compress);
+      return true;
     default:
       return false;
   }
@@ -445,8 +619,11 @@ KeyValue* ReadObject(uint8_t type, std::string_view& in, std::string_view key,
       ListpackElements(s, &items);
       return BuildHash(key, items, *limits.hash);
     }
+    case kStreamListpacks:
+    case kStreamListpacks2:
+      return ReadStream(type, in, key);
     default:
-      return nullptr;  // ziplist-era encodings and streams: not yet
+      return nullptr;  // ziplist-era encodings: not yet
   }
 }
 

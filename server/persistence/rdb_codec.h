@@ -46,8 +46,10 @@ void AppendLen(std::string& out, uint64_t len);
 // `compress` and it is longer than 20 bytes and shrinks, else raw.
 void AppendString(std::string& out, std::string_view s, bool compress);
 void AppendBinaryDouble(std::string& out, double d);
-// The type byte and body of a value (streams not yet: returns false).
-bool AppendObject(std::string& out, const KeyValue* kv, bool compress);
+// The type byte and body of a value, with the key string in between when `key` is given (the
+// RDB file layout). False only for a type RDB cannot hold.
+bool AppendObject(std::string& out, const KeyValue* kv, bool compress,
+                  const std::string_view* key = nullptr);
 
 // ---- reading (a cursor over the input; every function fails on truncated or bad data) ----
 bool ReadLen(std::string_view& in, uint64_t* len, bool* encoded = nullptr);

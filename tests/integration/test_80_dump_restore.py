@@ -44,7 +44,21 @@ def make_values(c):
     c.rpush("l:small", "a", "b", 1, 2)
     c.rpush("l:big", *[f"element-{i}" for i in range(5000)])
     c.rpush("l:huge-elements", "x" * 10000, "y" * 10000, "z")
-    return ["s:int", "s:neg", "s:big", "s:emb", "s:raw", "s:bin", "h:small", "h:big",
+    # Streams: several nodes, deleted entries, groups with pending entries and consumers.
+    c.config_set("stream-node-max-entries", "10")
+    for i in range(55):
+        c.xadd("st:full", {"f": i, "g": "x" * (i % 7)}, id=f"{1000 + i}-{i % 3}")
+    c.xadd("st:full", {"other": "fields", "n": 1}, id="2000-0")
+    c.xdel("st:full", "1003-0", "1010-1")
+    c.xgroup_create("st:full", "g1", id="0")
+    c.xgroup_create("st:full", "g2", id="$")
+    c.xreadgroup("g1", "alice", {"st:full": ">"}, count=5)
+    c.xreadgroup("g1", "bob", {"st:full": ">"}, count=3)
+    c.xack("st:full", "g1", "1001-1")
+    c.xgroup_createconsumer("st:full", "g2", "idle")
+    c.xadd("st:empty", {"a": 1}, id="5-5")
+    c.xdel("st:empty", "5-5")
+    return ["st:full", "st:empty","s:int", "s:neg", "s:big", "s:emb", "s:raw", "s:bin", "h:small", "h:big",
             "set:int", "set:small", "set:big", "set:bigint", "z:small", "z:big", "l:small",
             "l:big", "l:huge-elements"]
 
@@ -131,9 +145,3 @@ def test_restore_options(r, rb):
     assert rb.restore("d", 0, payload, frequency=100) == b"OK"
     assert r.object("freq", "d") == 100
     assert r.get("d") == "value"
-
-
-@pytest.mark.tessera_only
-def test_dump_of_a_stream_says_it_is_not_supported_yet(r):
-    r.xadd("s", {"a": 1})
-    assert command_error(r, "DUMP", "s") == "DUMP of stream values is not supported yet"

@@ -1,0 +1,67 @@
+// SAVE, BGSAVE [SCHEDULE], LASTSAVE.
+#include "common/strutil.h"
+#include "server/commands/families.h"
+#include "server/core/command.h"
+#include "server/core/context.h"
+#include "server/core/errors.h"
+
+namespace tessera {
+
+namespace {
+
+void Save(CommandContext& ctx) {
+  std::string err;
+  if (!ctx.server.RdbSave(&err)) {
+    ctx.reply.Error(err);
+    return;
+  }
+  ctx.reply.Ok();
+}
+
+void BgSave(CommandContext& ctx) {
+  bool schedule = false;
+  if (ctx.argc() > 1) {
+    if (ctx.argc() == 2 && EqualsIgnoreCase(ctx.argv[1], "schedule")) {
+      schedule = true;
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+  }
+  if (ctx.server.rdb_child_pid() > 0) {
+    if (!schedule) {
+      ctx.reply.Error("ERR Background save already in progress");
+      return;
+    }
+    ctx.server.ScheduleBgsave();
+    ctx.reply.SimpleString("Background saving scheduled");
+    return;
+  }
+  std::string err;
+  if (!ctx.server.RdbBackgroundSave(&err)) {
+    ctx.reply.Error(err);
+    return;
+  }
+  ctx.reply.SimpleString("Background saving started");
+}
+
+void LastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.last_save_time_s); }
+
+}  // namespace
+
+void RegisterPersistenceCommands(CommandTable& t) {
+  constexpr uint64_t kAdmin = kCmdAdmin | kCmdNoscript | kCmdNoAsyncLoading;
+  t.Add({.name = "save", .handler = Save, .arity = 1, .flags = kAdmin | kCmdNoMulti,
+         .doc = {"Synchronously save the dataset to disk", "1.0.0", "server",
+                 "O(N) where N is the total number of keys in all databases", ""}});
+  t.Add({.name = "bgsave", .handler = BgSave, .arity = -1, .flags = kAdmin,
+         .doc = {"Asynchronously save the dataset to disk", "1.0.0", "server", "O(1)",
+                 "[SCHEDULE]"}});
+  t.Add({.name = "lastsave", .handler = LastSave, .arity = 1,
+         .flags = kCmdLoading | kCmdStale | kCmdFast, .acl = kAclAdmin | kAclDangerous,
+         .tips = "nondeterministic_output",
+         .doc = {"Get the UNIX time stamp of the last successful save to disk", "1.0.0",
+                 "server", "O(1)", ""}});
+}
+
+}  // namespace tessera

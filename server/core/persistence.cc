@@ -1,0 +1,198 @@
+// RDB snapshots from the server's side: SAVE in the foreground, BGSAVE in a forked child,
+// save points from the cron, loading at start and DEBUG RELOAD, and the INFO persistence
+// figures. The file format itself is server/persistence/rdb_file.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/core.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "server/core/memory_stats.h"
+#include "server/core/server.h"
+#include "server/keyspace/hash_value.h"
+#include "server/keyspace/list_value.h"
+#include "server/keyspace/set_value.h"
+#include "server/keyspace/zset_value.h"
+#include "server/persistence/rdb_file.h"
+#include "server/scripting/lua_engine.h"
+
+namespace tessera {
+
+namespace {
+
+rdb::Access AccessFor(int policy) {
+  if (IsLfuPolicy(policy)) return rdb::Access::kLfu;
+  if (policy == kVolatileLru || policy == kAllkeysLru) return rdb::Access::kLru;
+  return rdb::Access::kNone;
+}
+
+}  // namespace
+
+std::string Server::RdbPath() const { return config_.dbfilename; }
+
+rdb::SaveOptions Server::RdbSaveOptions() {
+  rdb::SaveOptions o;
+  o.compress = config_.rdbcompression;
+  o.checksum = config_.rdbchecksum;
+  o.access = AccessFor(config_.maxmemory_policy);
+  o.now_ms = clock_.NowMs();
+  o.aux = {{"redis-ver", std::string(kRedisVersion)},
+           {"redis-bits", "64"},
+           {"ctime", std::to_string(o.now_ms / 1000)},
+           {"used-mem", std::to_string(UsedMemory())},
+           {"aof-base", "0"}};
+  for (const auto& [name, lib] : functions_->libraries()) o.functions.push_back(lib.code);
+  return o;
+}
+
+bool Server::RdbSave(std::string* err) {
+  if (rdb_child_pid_ > 0) {
+    *err = "ERR Background save already in progress";
+    return false;
+  }
+  std::string why;
+  if (!rdb::SaveFile(RdbPath(), *keyspace_, RdbSaveOptions(), &why)) {
+    LogWarning("{}", why);
+    *err = "ERR " + why;
+    rdb_last_bgsave_ok_ = false;
+    return false;
+  }
+  LogNotice("DB saved on disk");
+  dirty = 0;
+  last_save_time_s = clock_.NowMs() / 1000;
+  rdb_last_bgsave_ok_ = true;
+  ++rdb_saves_;
+  return true;
+}
+
+bool Server::RdbBackgroundSave(std::string* err) {
+  if (rdb_child_pid_ > 0) {
+    *err = "ERR Background save already in progress";
+    return false;
+  }
+  rdb::SaveOptions opts = RdbSaveOptions();
+  uint64_t dirty_before = dirty;
+  int64_t start_us = Clock::RealMonotonicUs();
+  pid_t pid = fork();
+  if (pid < 0) {
+    *err = fmt::format("ERR Can't save in background: fork: {}", strerror(errno));
+    rdb_last_bgsave_ok_ = false;
+    return false;
+  }
+  if (pid == 0) {
+    // The child: write the snapshot of this moment and leave without running destructors.
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    std::string why;
+    bool ok = rdb::SaveFile(RdbPath(), *keyspace_, opts, &why);
+    if (!ok) LogWarning("{}", why);
+    else LogNotice("DB saved on disk");
+    _exit(ok ? 0 : 1);
+  }
+  rdb_fork_usec_ = Clock::RealMonotonicUs() - start_us;
+  latency_.Add("fork", rdb_fork_usec_ / 1000);
+  ++total_forks_;
+  rdb_child_pid_ = pid;
+  rdb_dirty_before_bgsave_ = dirty_before;
+  rdb_save_start_ms_ = clock_.NowMs();
+  last_bgsave_try_s_ = rdb_save_start_ms_ / 1000;
+  LogNotice("Background saving started by pid {}", pid);
+  return true;
+}
+
+void Server::CheckChildDone() {
+  if (rdb_child_pid_ <= 0) return;
+  int status = 0;
+  pid_t r = waitpid(rdb_child_pid_, &status, WNOHANG);
+  if (r == 0) return;
+  bool ok = r == rdb_child_pid_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  int64_t now_ms = clock_.NowMs();
+  rdb_last_bgsave_time_s_ = (now_ms - rdb_save_start_ms_) / 1000;
+  if (ok) {
+    LogNotice("Background saving terminated with success");
+    dirty = dirty > rdb_dirty_before_bgsave_ ? dirty - rdb_dirty_before_bgsave_ : 0;
+    last_save_time_s = rdb_save_start_ms_ / 1000;
+    rdb_last_bgsave_ok_ = true;
+    ++rdb_saves_;
+  } else if (WIFSIGNALED(status)) {
+    LogWarning("Background saving terminated by signal {}", WTERMSIG(status));
+    rdb_last_bgsave_ok_ = WTERMSIG(status) == SIGUSR1;  // killed on purpose: not an error
+  } else {
+    LogWarning("Background saving error");
+    rdb_last_bgsave_ok_ = false;
+  }
+  rdb_child_pid_ = -1;
+  if (rdb_bgsave_scheduled_) {
+    rdb_bgsave_scheduled_ = false;
+    std::string err;
+    RdbBackgroundSave(&err);
+  }
+}
+
+void Server::KillRdbChild() {
+  if (rdb_child_pid_ <= 0) return;
+  kill(rdb_child_pid_, SIGUSR1);
+  int status;
+  waitpid(rdb_child_pid_, &status, 0);
+  rdb_child_pid_ = -1;
+}
+
+void Server::SavePointsCron() {
+  CheckChildDone();
+  if (rdb_child_pid_ > 0 || config_.save.empty()) return;
+  int64_t now_s = clock_.NowMs() / 1000;
+  for (const SavePoint& sp : config_.save) {
+    // After a failed save, retry no sooner than 5 seconds (CONFIG_BGSAVE_RETRY_DELAY).
+    if (dirty >= static_cast<uint64_t>(sp.changes) && now_s - last_save_time_s > sp.seconds &&
+        (rdb_last_bgsave_ok_ || now_s - last_bgsave_try_s_ > 5)) {
+      LogNotice("{} changes in {} seconds. Saving...", sp.changes, sp.seconds);
+      std::string err;
+      RdbBackgroundSave(&err);
+      break;
+    }
+  }
+}
+
+bool Server::LoadDataAtStart(std::string* err) {
+  rdb::LoadResult res;
+  bool missing = false;
+  int64_t start = Clock::RealMonotonicUs();
+  if (!RdbLoad(&res, &missing, err)) return false;
+  if (missing) return true;
+  LogNotice("DB loaded from disk: {:.3f} seconds",
+            static_cast<double>(Clock::RealMonotonicUs() - start) / 1e6);
+  return true;
+}
+
+bool Server::RdbLoad(rdb::LoadResult* res, bool* missing, std::string* err) {
+  HashLimits hl{config_.hash_max_listpack_entries, config_.hash_max_listpack_value};
+  SetLimits sl{config_.set_max_intset_entries, config_.set_max_listpack_entries,
+               config_.set_max_listpack_value};
+  ZsetLimits zl{config_.zset_max_listpack_entries, config_.zset_max_listpack_value};
+  ListLimits ll{config_.list_max_listpack_size, config_.list_compress_depth};
+  rdb::LoadOptions o;
+  o.limits = {&hl, &sl, &zl, &ll};
+  o.now_ms = clock_.NowMs();
+  o.access = AccessFor(config_.maxmemory_policy);
+  o.lru_clock = keyspace_->lru_clock;
+  loading_ = true;
+  bool ok = rdb::LoadFile(RdbPath(), *keyspace_, o, res, missing, err);
+  loading_ = false;
+  if (!ok || *missing) return ok;
+  for (const std::string& code : res->functions) {
+    std::string name, why;
+    if (!functions_->LoadLibrary(code, true, &name, &why)) {
+      *err = "Failed loading library from the RDB file: " + why;
+      keyspace_->FlushAll(false);
+      return false;
+    }
+  }
+  rdb_last_load_keys_loaded_ = res->keys_loaded;
+  rdb_last_load_keys_expired_ = res->keys_expired;
+  return true;
+}
+
+}  // namespace tessera

@@ -1,0 +1,65 @@
+// RDB files in Redis 7.0's format (version 10): "REDIS0010", aux fields, function libraries,
+// then per database SELECTDB + RESIZEDB and the keys (with EXPIRETIME_MS and IDLE/FREQ
+// opcodes), EOF and the CRC64 of everything before it. Saving writes a temp file in the target
+// folder, fsyncs it and renames it over the target, so a good file is never replaced by a
+// partial one. Loading maps the file and builds every key before touching the keyspace.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "server/persistence/rdb_codec.h"
+
+namespace tessera {
+
+class Keyspace;
+
+namespace rdb {
+
+// Which access figure goes with each key: LRU idle seconds or the LFU counter (only under an
+// LRU or LFU maxmemory-policy, as Redis does).
+enum class Access { kNone, kLru, kLfu };
+
+struct SaveOptions {
+  bool compress = true;  // rdbcompression
+  bool checksum = true;  // rdbchecksum
+  Access access = Access::kNone;  // IDLE / FREQ opcodes
+  int64_t now_ms = 0;
+  std::vector<std::pair<std::string, std::string>> aux;  // written after the header
+  std::vector<std::string> functions;                    // library codes
+};
+
+// Writes the dataset to `path` atomically (temp file, fsync, rename). On failure the old file
+// is untouched and *err says why.
+bool SaveFile(const std::string& path, Keyspace& ks, const SaveOptions& opts, std::string* err);
+// The RDB bytes themselves (tests, and replication later).
+std::string Serialize(Keyspace& ks, const SaveOptions& opts);
+
+struct LoadOptions {
+  LoadLimits limits;
+  int64_t now_ms = 0;
+  bool drop_expired = true;  // a master drops keys already expired
+  Access access = Access::kNone;
+  uint32_t lru_clock = 0;
+};
+
+struct LoadResult {
+  std::vector<std::string> functions;
+  std::vector<std::pair<std::string, std::string>> aux;
+  uint64_t keys_loaded = 0;
+  uint64_t keys_expired = 0;
+  int version = 0;
+};
+
+// Loads an RDB image into ks (which must be empty). On failure ks is left empty and *err
+// names the problem and its byte offset.
+bool Load(std::string_view data, Keyspace& ks, const LoadOptions& opts, LoadResult* out,
+          std::string* err);
+// Maps `path` and loads it. A missing file is not an error: *missing is set.
+bool LoadFile(const std::string& path, Keyspace& ks, const LoadOptions& opts, LoadResult* out,
+              bool* missing, std::string* err);
+
+}  // namespace rdb
+}  // namespace tessera
