@@ -19,22 +19,14 @@ void Save(CommandContext& ctx) {
 }
 
 void BgSave(CommandContext& ctx) {
-  bool schedule = false;
-  if (ctx.argc() > 1) {
-    if (ctx.argc() == 2 && EqualsIgnoreCase(ctx.argv[1], "schedule")) {
-      schedule = true;
-    } else {
-      ctx.reply.Error(err::kSyntax);
-      return;
-    }
+  if (ctx.argc() > 2 || (ctx.argc() == 2 && !EqualsIgnoreCase(ctx.argv[1], "schedule"))) {
+    ctx.reply.Error(err::kSyntax);
+    return;
   }
+  // As Redis 7.0: a running BGSAVE refuses another one, with SCHEDULE too (SCHEDULE only
+  // waits for other kinds of child: AOF rewrites, which do not exist yet).
   if (ctx.server.rdb_child_pid() > 0) {
-    if (!schedule) {
-      ctx.reply.Error("ERR Background save already in progress");
-      return;
-    }
-    ctx.server.ScheduleBgsave();
-    ctx.reply.SimpleString("Background saving scheduled");
+    ctx.reply.Error("ERR Background save already in progress");
     return;
   }
   std::string err;

@@ -93,7 +93,10 @@ bool Server::RdbBackgroundSave(std::string* err) {
     _exit(ok ? 0 : 1);
   }
   rdb_fork_usec_ = Clock::RealMonotonicUs() - start_us;
-  latency_.Add("fork", rdb_fork_usec_ / 1000);
+  if (config_.latency_monitor_threshold > 0) {
+    latency_.Add("fork", rdb_fork_usec_ / 1000, config_.latency_monitor_threshold,
+                 clock_.NowMs() / 1000);
+  }
   ++total_forks_;
   rdb_child_pid_ = pid;
   rdb_dirty_before_bgsave_ = dirty_before;
@@ -125,11 +128,6 @@ void Server::CheckChildDone() {
     rdb_last_bgsave_ok_ = false;
   }
   rdb_child_pid_ = -1;
-  if (rdb_bgsave_scheduled_) {
-    rdb_bgsave_scheduled_ = false;
-    std::string err;
-    RdbBackgroundSave(&err);
-  }
 }
 
 void Server::KillRdbChild() {

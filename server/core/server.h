@@ -279,7 +279,6 @@ class Server : public KeyspaceEvents {
   // ---- RDB snapshots (persistence.cc) ----
   bool RdbSave(std::string* err);            // SAVE
   bool RdbBackgroundSave(std::string* err);  // BGSAVE: forks a child
-  void ScheduleBgsave() { rdb_bgsave_scheduled_ = true; }
   pid_t rdb_child_pid() const { return rdb_child_pid_; }
   // Loads dbfilename at start (a missing file is fine).
   bool LoadDataAtStart(std::string* err);
@@ -372,7 +371,6 @@ class Server : public KeyspaceEvents {
   void CheckChildDone();
   void SavePointsCron();
   pid_t rdb_child_pid_ = -1;
-  bool rdb_bgsave_scheduled_ = false;
   bool rdb_last_bgsave_ok_ = true;
   bool loading_ = false;
   uint64_t rdb_dirty_before_bgsave_ = 0;
