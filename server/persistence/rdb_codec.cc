@@ -80,6 +80,116 @@ void ListpackElements(std::string& blob, std::vector<std::string>* out) {
   }
 }
 
+// Ziplists (the compact encoding before listpacks: RDB files from Redis 6 and older) and
+// zipmaps (Redis 2.x hashes), decoded into their elements. Every read is bounds-checked: false
+// on any malformed byte.
+bool ZiplistElements(std::string_view zl, std::vector<std::string>* out) {
+  if (zl.size() < 11) return false;
+  auto u32 = [&](size_t at) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<uint8_t>(zl[at + i]);
+    return v;
+  };
+  if (u32(0) != zl.size()) return false;  // zlbytes
+  size_t p = 10;
+  for (;;) {
+    if (p >= zl.size()) return false;
+    auto b = static_cast<uint8_t>(zl[p]);
+    if (b == 0xFF) break;  // end marker
+    // prevlen: 1 byte, or 0xFE and 4 more
+    p += b == 0xFE ? 5 : 1;
+    if (p >= zl.size()) return false;
+    auto enc = static_cast<uint8_t>(zl[p]);
+    size_t len = 0;
+    int64_t ival = 0;
+    bool is_str = true;
+    switch (enc >> 6) {
+      case 0:
+        len = enc & 0x3f;
+        p += 1;
+        break;
+      case 1:
+        if (p + 2 > zl.size()) return false;
+        len = (static_cast<size_t>(enc & 0x3f) << 8) | static_cast<uint8_t>(zl[p + 1]);
+        p += 2;
+        break;
+      case 2:
+        if (p + 5 > zl.size()) return false;
+        len = (static_cast<size_t>(static_cast<uint8_t>(zl[p + 1])) << 24) |
+              (static_cast<size_t>(static_cast<uint8_t>(zl[p + 2])) << 16) |
+              (static_cast<size_t>(static_cast<uint8_t>(zl[p + 3])) << 8) |
+              static_cast<uint8_t>(zl[p + 4]);
+        p += 5;
+        break;
+      default: {
+        is_str = false;
+        size_t n;
+        if (enc == 0xC0) n = 2;
+        else if (enc == 0xD0) n = 4;
+        else if (enc == 0xE0) n = 8;
+        else if (enc == 0xF0) n = 3;
+        else if (enc == 0xFE) n = 1;
+        else if (enc >= 0xF1 && enc <= 0xFD) n = 0;
+        else return false;
+        p += 1;
+        if (p + n > zl.size()) return false;
+        uint64_t u = 0;
+        for (size_t i = 0; i < n; ++i) u |= static_cast<uint64_t>(static_cast<uint8_t>(zl[p + i])) << (8 * i);
+        if (n == 0) ival = (enc & 0x0f) - 1;
+        else if (n == 1) ival = static_cast<int8_t>(u);
+        else if (n == 2) ival = static_cast<int16_t>(u);
+        else if (n == 3) ival = static_cast<int32_t>(static_cast<uint32_t>(u << 8)) >> 8;
+        else if (n == 4) ival = static_cast<int32_t>(u);
+        else ival = static_cast<int64_t>(u);
+        p += n;
+      }
+    }
+    if (is_str) {
+      if (p + len > zl.size()) return false;
+      out->emplace_back(zl.substr(p, len));
+      p += len;
+    } else {
+      out->push_back(std::to_string(ival));
+    }
+  }
+  return p == zl.size() - 1;
+}
+
+bool ZipmapElements(std::string_view zm, std::vector<std::string>* out) {
+  if (zm.empty()) return false;
+  size_t p = 1;  // zmlen
+  auto read_len = [&](size_t* len) {
+    if (p >= zm.size()) return false;
+    auto b = static_cast<uint8_t>(zm[p]);
+    if (b < 254) {
+      *len = b;
+      p += 1;
+      return true;
+    }
+    if (b == 255 || p + 5 > zm.size()) return false;
+    uint32_t v = 0;
+    for (int i = 4; i >= 1; --i) v = (v << 8) | static_cast<uint8_t>(zm[p + i]);
+    *len = v;
+    p += 5;
+    return true;
+  };
+  for (;;) {
+    if (p >= zm.size()) return false;
+    if (static_cast<uint8_t>(zm[p]) == 255) break;
+    size_t flen, vlen;
+    if (!read_len(&flen) || p + flen > zm.size()) return false;
+    out->emplace_back(zm.substr(p, flen));
+    p += flen;
+    if (!read_len(&vlen) || p >= zm.size()) return false;
+    size_t free_bytes = static_cast<uint8_t>(zm[p]);
+    p += 1;
+    if (p + vlen + free_bytes > zm.size()) return false;
+    out->emplace_back(zm.substr(p, vlen));
+    p += vlen + free_bytes;
+  }
+  return p == zm.size() - 1;
+}
+
 // Frees what a failed load built so far.
 KeyValue* Fail(KeyValue* kv) {
   if (kv != nullptr) KeyValue::Free(kv);
@@ -287,6 +397,20 @@ KeyValue* ReadStream(uint8_t type, std::string_view& in, std::string_view key) {
     }
   }
   return kv;
+}
+
+// A sorted set from member, score-as-text pairs (the listpack and ziplist layouts). As Redis's
+// zzlStrtod, a score is read with strtod from its first 127 bytes: text that is not a number
+// counts as 0 rather than failing the load.
+KeyValue* BuildZsetFromText(std::string_view key, const std::vector<std::string>& elems,
+                            const ZsetLimits& limits) {
+  if (elems.empty() || elems.size() % 2 != 0) return nullptr;
+  std::vector<std::pair<std::string, double>> items;
+  for (size_t i = 0; i < elems.size(); i += 2) {
+    std::string t = elems[i + 1].substr(0, 127);
+    items.emplace_back(elems[i], strtod(t.c_str(), nullptr));
+  }
+  return BuildZset(key, items, limits);
 }
 
 }  // namespace
@@ -593,16 +717,7 @@ KeyValue* ReadObject(uint8_t type, std::string_view& in, std::string_view key,
       if (!ReadListpack(in, &s)) return nullptr;
       std::vector<std::string> elems;
       ListpackElements(s, &elems);
-      if (elems.empty() || elems.size() % 2 != 0) return nullptr;
-      std::vector<std::pair<std::string, double>> items;
-      for (size_t i = 0; i < elems.size(); i += 2) {
-        const std::string& t = elems[i + 1];
-        char* end = nullptr;
-        double score = strtod(t.c_str(), &end);
-        if (t.empty() || end != t.c_str() + t.size()) return nullptr;
-        items.emplace_back(elems[i], score);
-      }
-      return BuildZset(key, items, *limits.zset);
+      return BuildZsetFromText(key, elems, *limits.zset);
     }
     case kHash: {
       uint64_t n;
@@ -622,8 +737,37 @@ KeyValue* ReadObject(uint8_t type, std::string_view& in, std::string_view key,
     case kStreamListpacks:
     case kStreamListpacks2:
       return ReadStream(type, in, key);
+    // The encodings of Redis 6 and older files.
+    case kListZiplist:
+    case kListQuicklist: {
+      uint64_t n = 1;  // a whole list in one ziplist, or a quicklist of them
+      if (type == kListQuicklist && (!ReadLen(in, &n) || n == 0 || n > in.size())) return nullptr;
+      KeyValue* kv = listv::New(key, *limits.list);
+      std::vector<std::string> elems;
+      for (uint64_t i = 0; i < n; ++i) {
+        elems.clear();
+        if (!ReadString(in, &s) || !ZiplistElements(s, &elems)) return Fail(kv);
+        for (const auto& e : elems) listv::Q(kv)->PushBack(e);
+      }
+      if (listv::Q(kv)->size() == 0) return Fail(kv);
+      return kv;
+    }
+    case kHashZiplist:
+    case kHashZipmap: {
+      std::vector<std::string> items;
+      if (!ReadString(in, &s)) return nullptr;
+      if (!(type == kHashZiplist ? ZiplistElements(s, &items) : ZipmapElements(s, &items))) {
+        return nullptr;
+      }
+      return BuildHash(key, items, *limits.hash);
+    }
+    case kZsetZiplist: {
+      std::vector<std::string> elems;
+      if (!ReadString(in, &s) || !ZiplistElements(s, &elems)) return nullptr;
+      return BuildZsetFromText(key, elems, *limits.zset);
+    }
     default:
-      return nullptr;  // ziplist-era encodings: not yet
+      return nullptr;  // modules
   }
 }
 

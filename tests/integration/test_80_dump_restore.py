@@ -145,3 +145,95 @@ def test_restore_options(r, rb):
     assert rb.restore("d", 0, payload, frequency=100) == b"OK"
     assert r.object("freq", "d") == 100
     assert r.get("d") == "value"
+
+
+# ---------------------------------------------------------------- Redis 6 and older encodings
+
+
+def rdb_len(n):
+    if n < 64:
+        return bytes([n])
+    if n < 16384:
+        return bytes([0x40 | (n >> 8), n & 0xFF])
+    return b"\x80" + n.to_bytes(4, "big")
+
+
+def rdb_str(b):
+    return rdb_len(len(b)) + b
+
+
+def ziplist(items):
+    """A ziplist as Redis 6 wrote it, with every integer and string encoding."""
+    body = b""
+    prevlen = 0
+    for it in items:
+        pl = bytes([prevlen]) if prevlen < 254 else b"\xfe" + prevlen.to_bytes(4, "little")
+        if isinstance(it, int):
+            if 0 <= it <= 12:
+                enc = bytes([0xF1 + it])
+            elif -128 <= it <= 127:
+                enc = b"\xfe" + it.to_bytes(1, "little", signed=True)
+            elif -2**15 <= it < 2**15:
+                enc = b"\xc0" + it.to_bytes(2, "little", signed=True)
+            elif -2**23 <= it < 2**23:
+                enc = b"\xf0" + it.to_bytes(3, "little", signed=True)
+            elif -2**31 <= it < 2**31:
+                enc = b"\xd0" + it.to_bytes(4, "little", signed=True)
+            else:
+                enc = b"\xe0" + it.to_bytes(8, "little", signed=True)
+        else:
+            n = len(it)
+            if n < 64:
+                enc = bytes([n]) + it
+            elif n < 16384:
+                enc = bytes([0x40 | (n >> 8), n & 0xFF]) + it
+            else:
+                enc = b"\x80" + n.to_bytes(4, "big") + it
+        entry = pl + enc
+        body += entry
+        prevlen = len(entry)
+    total = 10 + len(body) + 1
+    tail = total - 1 - prevlen if items else 10
+    return (total.to_bytes(4, "little") + tail.to_bytes(4, "little") +
+            min(len(items), 65535).to_bytes(2, "little") + body + b"\xff")
+
+
+def zipmap(pairs):
+    out = bytes([min(len(pairs), 254)])
+    for f, v in pairs:
+        out += bytes([len(f)]) + f + bytes([len(v)]) + b"\x00" + v
+    return out + b"\xff"
+
+
+INTS = [0, 7, 12, 13, -1, 127, -128, 300, -30000, 70000, -8000000, 2**31 - 1, -2**31,
+        2**40, -2**63, 2**63 - 1]
+OLD_PAYLOADS = {
+    "list-ziplist": bytes([10]) + rdb_str(ziplist([b"a", b"b" * 100] + INTS)),
+    "list-quicklist": bytes([14]) + rdb_len(2) + rdb_str(ziplist([b"x", 5])) +
+                      rdb_str(ziplist([b"y" * 70, -5, b""])),
+    "hash-ziplist": bytes([13]) + rdb_str(ziplist([b"f1", b"v1", b"f2", 42, 7, b"seven"])),
+    "zset-ziplist": bytes([12]) + rdb_str(ziplist([b"a", b"1.5", b"b", 2, b"c", b"-inf"])),
+    "hash-zipmap": bytes([9]) + rdb_str(zipmap([(b"name", b"tessera"), (b"n", b"1")])),
+    # A score that is not a number loads as 0 (Redis reads it with strtod).
+    "zset-bad-score": bytes([12]) + rdb_str(ziplist([b"a", b"x", b"b", b"2abc"])),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(OLD_PAYLOADS))
+def test_ziplist_era_payloads_restore_as_redis_does(rb, reference, kind):
+    payload = with_footer(OLD_PAYLOADS[kind])
+    assert reference.restore("k", 0, payload) == b"OK"
+    assert rb.restore("k", 0, payload) == b"OK"
+    assert digest(rb, "k") == digest(reference, "k")
+    assert rb.type("k") == reference.type("k")
+
+
+@pytest.mark.parametrize("bad", [
+    bytes([10]) + rdb_str(ziplist([b"a"])[:-1] + b"\x00"),    # no end marker
+    bytes([10]) + rdb_str(b"\x20\x00\x00\x00" + ziplist([b"a"])[4:]),  # wrong zlbytes
+    bytes([13]) + rdb_str(ziplist([b"f1", b"v1", b"f1", b"v2"])),       # duplicate field
+    bytes([13]) + rdb_str(ziplist([b"f1"])),                             # odd count
+    bytes([9]) + rdb_str(b"\x01\x05ab"),                                 # truncated zipmap
+])
+def test_broken_ziplist_payloads_are_refused(rb, bad):
+    assert command_error(rb, "RESTORE", "k", 0, with_footer(bad)) == "Bad data format"
