@@ -194,6 +194,10 @@ void Debug(CommandContext& ctx) {
     ctx.reply.Ok();
   } else if (is("reload") && (argc == 2 || (argc == 3 && EqualsIgnoreCase(ctx.argv[2], "nosave")))) {
     // Save (unless NOSAVE), empty the keyspace, load the file back.
+    if (ctx.server.loading()) {
+      ctx.reply.Error("LOADING Redis is loading the dataset in memory");
+      return;
+    }
     std::string err;
     if (argc == 2 && !ctx.server.RdbSave(&err)) {
       ctx.reply.Error(err);

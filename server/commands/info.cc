@@ -115,8 +115,22 @@ void AppendMemory(Server& s, std::string& o) {
 }
 
 void AppendPersistence(Server& s, std::string& o) {
+  o += fmt::format("# Persistence\r\nloading:{}\r\nasync_loading:0\r\n", s.loading() ? 1 : 0);
+  if (s.loading()) {
+    int64_t elapsed = s.clock().NowMs() / 1000 - s.loading_start_s();
+    size_t done = s.loading_loaded_bytes(), total = s.loading_total_bytes();
+    double perc = total == 0 ? 0.0 : 100.0 * static_cast<double>(done) / static_cast<double>(total);
+    int64_t eta = done == 0 || elapsed == 0
+                      ? 1
+                      : static_cast<int64_t>(static_cast<double>(total - done) /
+                                             (static_cast<double>(done) / elapsed));
+    o += fmt::format(
+        "loading_start_time:{}\r\nloading_total_bytes:{}\r\nloading_rdb_used_mem:0\r\n"
+        "loading_loaded_bytes:{}\r\nloading_loaded_perc:{:.2f}\r\nloading_eta_seconds:{}\r\n",
+        s.loading_start_s(), total, done, perc, eta);
+  }
   o += fmt::format(
-      "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\n"
+      "current_cow_peak:0\r\n"
       "current_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
       "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n"
       "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\n"

@@ -157,14 +157,19 @@ int Main(int argc, char** argv) {
     LogFatal(err);
     return 1;
   }
-  if (!server.LoadDataAtStart(&err)) {
-    LogFatal("Fatal error loading the DB: " + err + ". Exiting.");
-    return 1;
-  }
   EventLoop loop(server);
   server.set_loop(&loop);
   if (!loop.Listen(&err)) {
     LogFatal(err);
+    return 1;
+  }
+  // Clients may connect while the dataset loads (they get LOADING until it is in).
+  if (!server.LoadDataAtStart(&err)) {
+    if (server.shutdown_requested) {
+      fflush(stdout);
+      _exit(0);
+    }
+    LogFatal("Fatal error loading the DB: " + err + ". Exiting.");
     return 1;
   }
   SampleMemoryPeak(server);

@@ -176,7 +176,19 @@ bool Server::RdbLoad(rdb::LoadResult* res, bool* missing, std::string* err) {
   o.now_ms = clock_.NowMs();
   o.access = AccessFor(config_.maxmemory_policy);
   o.lru_clock = keyspace_->lru_clock;
+  o.key_load_delay = config_.key_load_delay;
+  o.progress_every = static_cast<size_t>(config_.loading_process_events_interval_bytes);
+  // While loading, clients are served between chunks: commands without the `loading` flag get
+  // LOADING, INFO shows the progress, and SHUTDOWN stops the load.
+  o.progress = [this](size_t done, size_t total) {
+    loading_loaded_bytes_ = done;
+    loading_total_bytes_ = total;
+    if (loop_ != nullptr) loop_->ProcessEventsWhileBlocked();
+    return !shutdown_requested;
+  };
   loading_ = true;
+  loading_start_s_ = clock_.NowMs() / 1000;
+  loading_loaded_bytes_ = loading_total_bytes_ = 0;
   bool ok = rdb::LoadFile(RdbPath(), *keyspace_, o, res, missing, err);
   loading_ = false;
   if (!ok || *missing) return ok;

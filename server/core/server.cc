@@ -657,6 +657,10 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   } else {
     pre_command_oom_ = false;
   }
+  if (loading_ && !cmd->Is(kCmdLoading)) {
+    RejectCommand(c, cmd, "LOADING Redis is loading the dataset in memory");
+    return true;
+  }
   // A failed background save stops writes (and PING, as Redis 7.0) while save points are set.
   if (config_.stop_writes_on_bgsave_error && !config_.save.empty() && !rdb_last_bgsave_ok_ &&
       !c.Has(kClientMaster) && (cmd->Is(kCmdWrite) || cmd->fullname == "ping")) {
@@ -992,7 +996,9 @@ bool Server::PrepareShutdown(int flags, std::string* why) {
     KillRdbChild();
     unlink(fmt::format("temp-{}.rdb", child).c_str());
   }
-  if ((!config_.save.empty() && !(flags & kShutdownNoSave)) || (flags & kShutdownSave)) {
+  // Never save a half-loaded dataset over the file it comes from.
+  if (!loading_ &&
+      ((!config_.save.empty() && !(flags & kShutdownNoSave)) || (flags & kShutdownSave))) {
     LogNotice("Saving the final RDB snapshot before exiting.");
     std::string err;
     if (!RdbSave(&err)) {

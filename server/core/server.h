@@ -287,6 +287,9 @@ class Server : public KeyspaceEvents {
   // Stops a running BGSAVE child (shutdown, FLUSHALL).
   void KillRdbChild();
   bool loading() const { return loading_; }
+  int64_t loading_start_s() const { return loading_start_s_; }
+  size_t loading_loaded_bytes() const { return loading_loaded_bytes_; }
+  size_t loading_total_bytes() const { return loading_total_bytes_; }
   bool rdb_last_bgsave_ok() const { return rdb_last_bgsave_ok_; }
   int64_t rdb_last_bgsave_time_s() const { return rdb_last_bgsave_time_s_; }
   int64_t rdb_save_start_ms() const { return rdb_save_start_ms_; }
@@ -373,6 +376,9 @@ class Server : public KeyspaceEvents {
   pid_t rdb_child_pid_ = -1;
   bool rdb_last_bgsave_ok_ = true;
   bool loading_ = false;
+  int64_t loading_start_s_ = 0;
+  size_t loading_loaded_bytes_ = 0;
+  size_t loading_total_bytes_ = 0;
   uint64_t rdb_dirty_before_bgsave_ = 0;
   int64_t rdb_save_start_ms_ = 0;
   int64_t rdb_last_bgsave_time_s_ = -1;

@@ -458,6 +458,9 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Bool("rdbcompression", &c.rdbcompression, "yes"));
   reg.Add(Bool("rdbchecksum", &c.rdbchecksum, "yes"));
   reg.Add(Bool("stop-writes-on-bgsave-error", &c.stop_writes_on_bgsave_error, "yes"));
+  reg.Add(Int("key-load-delay", &c.key_load_delay, "0", INT32_MIN, INT32_MAX));
+  reg.Add(Int("loading-process-events-interval-bytes",
+              &c.loading_process_events_interval_bytes, "2097152", 1024, INT32_MAX));
   // Lazy freeing
   reg.Add(Bool("lazyfree-lazy-eviction", &c.lazyfree_lazy_eviction, "no"));
   reg.Add(Bool("lazyfree-lazy-expire", &c.lazyfree_lazy_expire, "no", 0, ApplyRuntime));

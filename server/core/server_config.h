@@ -101,6 +101,8 @@ struct ServerConfig {
   bool rdbcompression = true;
   bool rdbchecksum = true;
   bool stop_writes_on_bgsave_error = true;
+  int64_t key_load_delay = 0;  // hidden test knob, as Redis's
+  int64_t loading_process_events_interval_bytes = 2 << 20;
   // Lazy freeing
   bool lazyfree_lazy_eviction = false;
   bool lazyfree_lazy_expire = false;

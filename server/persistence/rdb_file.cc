@@ -5,12 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <functional>
 
 #include <fmt/core.h>
 
+#include "common/clock.h"
 #include "common/hash.h"
 #include "server/keyspace/db.h"
 #include "server/keyspace/keyspace.h"
@@ -217,7 +219,12 @@ bool Load(std::string_view data, Keyspace& ks, const LoadOptions& o, LoadResult*
   Db* db = &ks.db(0);
   int64_t expire = -1, idle = -1, freq = -1;
   std::string key;
+  size_t next_progress = 0;
   for (;;) {
+    if (o.progress && offset() >= next_progress) {
+      if (!o.progress(offset(), data.size())) return fail("Loading aborted");
+      next_progress = offset() + std::max<size_t>(o.progress_every, 1);
+    }
     uint8_t type;
     if (!ReadU8(in, &type)) return fail("Short read or unexpected end of the RDB data");
     if (type == kOpExpireMs || type == kOpExpireSec) {
@@ -304,6 +311,13 @@ bool Load(std::string_view data, Keyspace& ks, const LoadOptions& o, LoadResult*
       ++out->keys_loaded;
     }
     expire = idle = freq = -1;
+    if (o.key_load_delay > 0) {
+      usleep(static_cast<useconds_t>(o.key_load_delay));
+    } else if (o.key_load_delay < 0) {
+      int64_t until = Clock::RealMonotonicUs() * 1000 - o.key_load_delay;
+      while (Clock::RealMonotonicUs() * 1000 < until) {
+      }
+    }
   }
   if (version >= 5) {
     size_t before_crc = offset();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,13 @@ struct LoadOptions {
   bool drop_expired = true;  // a master drops keys already expired
   Access access = Access::kNone;
   uint32_t lru_clock = 0;
+  // Called every `progress_every` bytes of input (and once at the start) with the bytes done
+  // and the total; returning false aborts the load ("Loading aborted").
+  std::function<bool(size_t done, size_t total)> progress;
+  size_t progress_every = 2 << 20;
+  // Pause after each key (Redis's key-load-delay, for tests): > 0 microseconds of sleep,
+  // < 0 nanoseconds of busy wait.
+  int64_t key_load_delay = 0;
 };
 
 struct LoadResult {

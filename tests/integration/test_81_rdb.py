@@ -16,9 +16,9 @@ from helpers import command_error, wait_until
 from test_80_dump_restore import make_values
 
 
-def start_in(start_server, folder, *args):
+def start_in(start_server, folder, *args, wait=True):
     folder.mkdir(parents=True, exist_ok=True)
-    return start_server(["--dir", str(folder), "--enable-debug-command", "yes", *args])
+    return start_server(["--dir", str(folder), "--enable-debug-command", "yes", *args], wait=wait)
 
 
 def digest(c):
@@ -249,3 +249,36 @@ def test_failed_bgsave_stops_writes(start_server, tmp_path):
     assert raw(c, "BGSAVE") == "Background saving started"
     assert wait_until(lambda: c.info("persistence")["rdb_last_bgsave_status"] == "ok", 10)
     assert c.set("k", "v") is True
+
+
+def test_clients_get_loading_while_the_file_loads(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data)
+    c = s.client()
+    c.execute_command("DEBUG", "POPULATE", "20000", "key", "10")
+    c.save()
+    s.stop()
+    # 20,000 keys at 100 us each: about two seconds of loading, served every 1 KB.
+    s2 = start_in(start_server, data, "--key-load-delay", "100",
+                  "--loading-process-events-interval-bytes", "1024", wait=False)
+    c2 = s2.client(socket_timeout=5)
+
+    def answering():
+        try:
+            c2.ping()
+            return True
+        except redis.BusyLoadingError:
+            return True
+        except redis.ConnectionError:
+            return False
+
+    assert wait_until(answering, 10)
+    with pytest.raises(redis.BusyLoadingError) as e:
+        c2.ping()
+    assert str(e.value) == "Redis is loading the dataset in memory"
+    info = c2.info("persistence")  # INFO may run while loading
+    assert info["loading"] == 1
+    assert 0 <= info["loading_loaded_perc"] <= 100
+    assert info["loading_total_bytes"] > 0
+    assert wait_until(lambda: c2.info("persistence")["loading"] == 0, 30)
+    assert c2.dbsize() == 20000
