@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from conftest import SERVER_BIN, TARGET, ReferenceRedis
+from conftest import SERVER_BIN, TARGET, ReferenceRedis, free_port
 from helpers import command_error, wait_until
 from test_80_dump_restore import make_values
 
@@ -228,7 +228,8 @@ def test_a_damaged_file_stops_the_start(start_server, tmp_path, damage):
     else:
         raw = bytearray(b"not an rdb file at all")
     path.write_bytes(bytes(raw))
-    proc = subprocess.run([SERVER_BIN, "--dir", str(data), "--port", "0", "--save", ""],
+    proc = subprocess.run([SERVER_BIN, "--dir", str(data), "--port", str(free_port()),
+                           "--bind", "127.0.0.1", "--save", ""],
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode != 0
     if TARGET != "redis":  # Redis words it differently per case
