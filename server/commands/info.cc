@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/strutil.h"
+#include "server/core/aof_log.h"
 #include "server/core/memory_stats.h"
 #include "server/core/server.h"
 #include "server/scripting/lua_engine.h"
@@ -136,15 +137,28 @@ void AppendPersistence(Server& s, std::string& o) {
       "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\n"
       "rdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\n"
       "rdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\n"
-      "rdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\n"
-      "aof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\n"
-      "aof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
-      "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\n"
+      "rdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\n"
+      "aof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\n"
+      "aof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\n"
+      "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\n"
       "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
       s.dirty, s.rdb_child_pid() > 0 ? 1 : 0, s.last_save_time_s,
       s.rdb_last_bgsave_ok() ? "ok" : "err", s.rdb_last_bgsave_time_s(),
       s.rdb_child_pid() > 0 ? (s.clock().NowMs() - s.rdb_save_start_ms()) / 1000 : -1,
-      s.rdb_saves(), s.rdb_last_load_keys_expired(), s.rdb_last_load_keys_loaded());
+      s.rdb_saves(), s.rdb_last_load_keys_expired(), s.rdb_last_load_keys_loaded(),
+      s.aof_enabled() ? 1 : 0, s.aof_child_pid() > 0 ? 1 : 0, s.aof_rewrite_scheduled() ? 1 : 0,
+      s.aof_last_rewrite_time_s(),
+      s.aof_child_pid() > 0 ? (s.clock().NowMs() - s.aof_rewrite_start_ms()) / 1000 : -1,
+      s.aof_last_rewrite_ok() ? "ok" : "err", s.aof_rewrites(),
+      s.aof() == nullptr || s.aof()->last_write_ok() ? "ok" : "err");
+  if (s.aof_enabled() && s.aof() != nullptr) {
+    const AofLog& a = *s.aof();
+    o += fmt::format(
+        "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:{}\r\n"
+        "aof_buffer_length:{}\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:{}\r\n",
+        a.base_size() + a.current_size(), a.base_size(), s.aof_rewrite_scheduled() ? 1 : 0,
+        a.buffered(), a.delayed_fsync());
+  }
 }
 
 void AppendStats(Server& s, std::string& o) {

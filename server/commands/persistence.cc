@@ -1,9 +1,10 @@
-// SAVE, BGSAVE [SCHEDULE], LASTSAVE.
+// SAVE, BGSAVE [SCHEDULE], BGREWRITEAOF, LASTSAVE.
 #include "common/strutil.h"
 #include "server/commands/families.h"
 #include "server/core/command.h"
 #include "server/core/context.h"
 #include "server/core/errors.h"
+#include "server/core/server.h"
 
 namespace tessera {
 
@@ -37,6 +38,25 @@ void BgSave(CommandContext& ctx) {
   ctx.reply.SimpleString("Background saving started");
 }
 
+void BgRewriteAof(CommandContext& ctx) {
+  Server& s = ctx.server;
+  if (s.aof_child_pid() > 0) {
+    ctx.reply.Error("ERR Background append only file rewriting already in progress");
+    return;
+  }
+  if (s.rdb_child_pid() > 0 || s.in_exec()) {
+    s.ScheduleAofRewrite();
+    ctx.reply.SimpleString("Background append only file rewriting scheduled");
+    return;
+  }
+  std::string err;
+  if (!s.AofRewriteBackground(&err)) {
+    ctx.reply.Error(err);
+    return;
+  }
+  ctx.reply.SimpleString("Background append only file rewriting started");
+}
+
 void LastSave(CommandContext& ctx) { ctx.reply.Integer(ctx.server.last_save_time_s); }
 
 }  // namespace
@@ -49,6 +69,9 @@ void RegisterPersistenceCommands(CommandTable& t) {
   t.Add({.name = "bgsave", .handler = BgSave, .arity = -1, .flags = kAdmin,
          .doc = {"Asynchronously save the dataset to disk", "1.0.0", "server", "O(1)",
                  "[SCHEDULE]"}});
+  t.Add({.name = "bgrewriteaof", .handler = BgRewriteAof, .arity = 1, .flags = kAdmin,
+         .doc = {"Asynchronously rewrite the append-only file to disk", "1.0.0", "server",
+                 "O(1)", ""}});
   t.Add({.name = "lastsave", .handler = LastSave, .arity = 1,
          .flags = kCmdLoading | kCmdStale | kCmdFast, .acl = kAclAdmin | kAclDangerous,
          .tips = "nondeterministic_output",

@@ -155,17 +155,32 @@ void Server::SavePointsCron() {
 }
 
 bool Server::LoadDataAtStart(std::string* err) {
-  rdb::LoadResult res;
-  bool missing = false;
-  int64_t start = Clock::RealMonotonicUs();
-  if (!RdbLoad(&res, &missing, err)) return false;
-  if (missing) return true;
-  LogNotice("DB loaded from disk: {:.3f} seconds",
-            static_cast<double>(Clock::RealMonotonicUs() - start) / 1e6);
-  return true;
+  bool ok = true;
+  if (config_.appendonly) {
+    // With the AOF on, it is the source of truth (the RDB file is not read).
+    ok = AofLoadAtStart(err);
+    aof_enabled_ = ok;
+  } else {
+    rdb::LoadResult res;
+    bool missing = false;
+    int64_t start = Clock::RealMonotonicUs();
+    ok = RdbLoad(&res, &missing, err);
+    if (ok && !missing) {
+      LogNotice("DB loaded from disk: {:.3f} seconds",
+                static_cast<double>(Clock::RealMonotonicUs() - start) / 1e6);
+    }
+  }
+  dirty = 0;
+  started_ = true;
+  return ok;
 }
 
 bool Server::RdbLoad(rdb::LoadResult* res, bool* missing, std::string* err) {
+  return RdbLoadFrom(RdbPath(), res, missing, err);
+}
+
+bool Server::RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* missing,
+                         std::string* err) {
   HashLimits hl{config_.hash_max_listpack_entries, config_.hash_max_listpack_value};
   SetLimits sl{config_.set_max_intset_entries, config_.set_max_listpack_entries,
                config_.set_max_listpack_value};
@@ -189,7 +204,7 @@ bool Server::RdbLoad(rdb::LoadResult* res, bool* missing, std::string* err) {
   loading_ = true;
   loading_start_s_ = clock_.NowMs() / 1000;
   loading_loaded_bytes_ = loading_total_bytes_ = 0;
-  bool ok = rdb::LoadFile(RdbPath(), *keyspace_, o, res, missing, err);
+  bool ok = rdb::LoadFile(path, *keyspace_, o, res, missing, err);
   loading_ = false;
   if (!ok || *missing) return ok;
   for (const std::string& code : res->functions) {

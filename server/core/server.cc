@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/strutil.h"
 #include "server/commands/families.h"
+#include "server/core/aof_log.h"
 #include "server/core/context.h"
 #include "server/core/errors.h"
 #include "server/core/memory_stats.h"
@@ -937,7 +938,8 @@ void Server::Cron() {
   last_expire_timed_out_ = keyspace_->ActiveExpireCycle(now_ms, 1000000 * 25 / 100 / hz);
   keyspace_->CronRehash(1000, config_.activerehashing);
   SavePointsCron();
-  if (rdb_child_pid_ <= 0) ActiveDefragCycle();  // moving memory now would copy pages in the child
+  AofCron();
+  if (rdb_child_pid_ <= 0 && aof_child_pid_ <= 0) ActiveDefragCycle();  // moving memory now would copy pages in the child
 }
 
 void Server::ClientsCron(int64_t now_ms) {
@@ -982,6 +984,7 @@ void Server::BeforeSleep() {
     }
   }
   FlushPropagation();
+  AofFlush();  // before the loop sends the replies: appendfsync always holds
   if (tracking_.active()) {
     tracking_.BroadcastPending();
     tracking_.Limit(static_cast<size_t>(config_.tracking_table_max_keys));
@@ -995,6 +998,15 @@ bool Server::PrepareShutdown(int flags, std::string* why) {
     pid_t child = rdb_child_pid_;
     KillRdbChild();
     unlink(fmt::format("temp-{}.rdb", child).c_str());
+  }
+  if (aof_child_pid_ > 0) {
+    LogWarning("There is a child rewriting the AOF. Killing it!");
+    KillAofChild();
+  }
+  if (aof_enabled_ && aof_) {
+    LogNotice("Calling fsync() on the AOF file.");
+    AofFlush();
+    aof_->Close();
   }
   // Never save a half-loaded dataset over the file it comes from.
   if (!loading_ &&

@@ -102,6 +102,8 @@ struct ServerStats {
 };
 
 enum class PauseType { kNone, kWrite, kAll };
+class AofLog;
+enum class AppendFsync;
 
 // SHUTDOWN's modifiers (PrepareShutdown flags).
 enum ShutdownFlag { kShutdownNoSave = 1, kShutdownSave = 2, kShutdownForce = 4 };
@@ -284,6 +286,29 @@ class Server : public KeyspaceEvents {
   bool LoadDataAtStart(std::string* err);
   // Loads dbfilename into the (empty) keyspace and the function libraries.
   bool RdbLoad(rdb::LoadResult* res, bool* missing, std::string* err);
+  bool RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* missing,
+                   std::string* err);
+  // Whether start-up loading is over (runtime config changes act from then on).
+  bool started() const { return started_; }
+
+  // ---- append-only file (aof.cc) ----
+  bool AofLoadAtStart(std::string* err);
+  bool AofEnable(std::string* err);   // CONFIG SET appendonly yes
+  void AofDisable();                  // CONFIG SET appendonly no
+  bool AofRewriteBackground(std::string* err);  // BGREWRITEAOF
+  void ScheduleAofRewrite() { aof_rewrite_scheduled_ = true; }
+  // Writes buffered AOF records (and fsyncs per appendfsync) before replies leave.
+  void AofFlush();
+  void KillAofChild();
+  bool aof_enabled() const { return aof_enabled_; }
+  AofLog* aof() { return aof_.get(); }
+  pid_t aof_child_pid() const { return aof_child_pid_; }
+  bool aof_rewrite_scheduled() const { return aof_rewrite_scheduled_; }
+  bool aof_last_rewrite_ok() const { return aof_last_rewrite_ok_; }
+  int64_t aof_last_rewrite_time_s() const { return aof_last_rewrite_time_s_; }
+  int64_t aof_rewrite_start_ms() const { return aof_rewrite_start_ms_; }
+  uint64_t aof_rewrites() const { return aof_rewrites_; }
+  AppendFsync aof_fsync_policy() const;
   // Stops a running BGSAVE child (shutdown, FLUSHALL).
   void KillRdbChild();
   bool loading() const { return loading_; }
@@ -373,6 +398,21 @@ class Server : public KeyspaceEvents {
   rdb::SaveOptions RdbSaveOptions();
   void CheckChildDone();
   void SavePointsCron();
+  bool AofReplay(const std::string& path, bool last, Client* fake, std::string* err);
+  bool AofCreateFromDataset(std::string* err);
+  void CheckAofChild();
+  void AofCron();
+  bool started_ = false;
+  std::unique_ptr<AofLog> aof_;
+  bool aof_enabled_ = false;
+  pid_t aof_child_pid_ = -1;
+  bool aof_rewrite_scheduled_ = false;
+  bool aof_last_rewrite_ok_ = true;
+  int64_t aof_last_rewrite_time_s_ = -1;
+  int64_t aof_rewrite_start_ms_ = 0;
+  uint64_t aof_rewrites_ = 0;
+  std::string aof_rewrite_base_, aof_rewrite_tmp_;
+  int64_t aof_rewrite_incr_seq_ = 0;
   pid_t rdb_child_pid_ = -1;
   bool rdb_last_bgsave_ok_ = true;
   bool loading_ = false;

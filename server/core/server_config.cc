@@ -15,6 +15,7 @@ using Kind = config::OptionDef::Kind;
 
 const EnumName kLogLevels[] = {
     {"debug", 0}, {"verbose", 1}, {"notice", 2}, {"warning", 3}};
+const EnumName kFsyncPolicies[] = {{"always", 0}, {"everysec", 1}, {"no", 2}};
 const EnumName kDebugModes[] = {{"no", 0}, {"yes", 1}, {"local", 2}};
 const EnumName kPolicies[] = {
     {"volatile-lru", kVolatileLru},     {"volatile-lfu", kVolatileLfu},
@@ -458,6 +459,19 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Bool("rdbcompression", &c.rdbcompression, "yes"));
   reg.Add(Bool("rdbchecksum", &c.rdbchecksum, "yes"));
   reg.Add(Bool("stop-writes-on-bgsave-error", &c.stop_writes_on_bgsave_error, "yes"));
+  reg.Add(Bool("appendonly", &c.appendonly, "no", 0, ApplyAppendonly));
+  reg.Add(Str("appendfilename", &c.appendfilename, "appendonly.aof", kImmutable));
+  reg.Add(Str("appenddirname", &c.appenddirname, "appendonlydir", kImmutable));
+  reg.Add(Enum("appendfsync", &c.appendfsync, "everysec", kFsyncPolicies));
+  reg.Add(Bool("aof-use-rdb-preamble", &c.aof_use_rdb_preamble, "yes"));
+  reg.Add(Bool("aof-load-truncated", &c.aof_load_truncated, "yes"));
+  reg.Add(Bool("aof-timestamp-enabled", &c.aof_timestamp_enabled, "no"));
+  reg.Add(Bool("no-appendfsync-on-rewrite", &c.no_appendfsync_on_rewrite, "no"));
+  reg.Add(Bool("aof-rewrite-incremental-fsync", &c.aof_rewrite_incremental_fsync, "yes"));
+  reg.Add(Bool("aof-disable-auto-gc", &c.aof_disable_auto_gc, "no"));
+  reg.Add(Int("auto-aof-rewrite-percentage", &c.auto_aof_rewrite_percentage, "100", 0,
+              INT32_MAX));
+  reg.Add(Mem("auto-aof-rewrite-min-size", &c.auto_aof_rewrite_min_size, "64mb", 0, kLongMax));
   reg.Add(Int("key-load-delay", &c.key_load_delay, "0", INT32_MIN, INT32_MAX));
   reg.Add(Int("loading-process-events-interval-bytes",
               &c.loading_process_events_interval_bytes, "2097152", 1024, INT32_MAX));

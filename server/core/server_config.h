@@ -102,6 +102,19 @@ struct ServerConfig {
   bool rdbchecksum = true;
   bool stop_writes_on_bgsave_error = true;
   int64_t key_load_delay = 0;  // hidden test knob, as Redis's
+  // Append-only file
+  bool appendonly = false;
+  std::string appendfilename = "appendonly.aof";
+  std::string appenddirname = "appendonlydir";
+  int appendfsync = 1;  // AppendFsync: always, everysec, no
+  bool aof_use_rdb_preamble = true;
+  bool aof_load_truncated = true;
+  bool aof_timestamp_enabled = false;
+  bool no_appendfsync_on_rewrite = false;
+  bool aof_rewrite_incremental_fsync = true;
+  bool aof_disable_auto_gc = false;
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64 << 20;
   int64_t loading_process_events_interval_bytes = 2 << 20;
   // Lazy freeing
   bool lazyfree_lazy_eviction = false;
@@ -137,5 +150,6 @@ bool ApplyRuntime(void* server, std::string* err);
 bool ApplyDir(void* server, std::string* err);
 bool ApplyMaxmemory(void* server, std::string* err);
 bool ApplyActiveDefrag(void* server, std::string* err);  // defrag_cron.cc
+bool ApplyAppendonly(void* server, std::string* err);    // aof.cc
 
 }  // namespace tessera

@@ -1,0 +1,346 @@
+"""The append-only file: Redis 7's multi-part folder (manifest, RDB-preamble base, incremental
+command files), appendfsync policies with real SIGKILL crash tests, CONFIG SET appendonly,
+BGREWRITEAOF, truncated and corrupt files, and folders interchangeable with redis-server 7.0."""
+import random
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+import redis
+
+from conftest import BIN_DIR, SANITIZED, SERVER_BIN, TARGET, ReferenceRedis, free_port
+from helpers import command_error, wait_until
+
+
+def start_in(start_server, folder, *args, wait=True):
+    folder.mkdir(parents=True, exist_ok=True)
+    return start_server(["--dir", str(folder), "--enable-debug-command", "yes", *args], wait=wait)
+
+
+def digest(c):
+    d = c.execute_command("DEBUG", "DIGEST")
+    return d.decode() if isinstance(d, bytes) else d
+
+
+def aof_dir(folder):
+    return folder / "appendonlydir"
+
+
+def incr_file(folder):
+    files = sorted(aof_dir(folder).glob("appendonly.aof.*.incr.aof"))
+    return files[-1]
+
+
+def test_folder_layout_and_restart(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes")
+    c = s.client()
+    c.set("a", "1")
+    c.select(2)
+    c.hset("h", mapping={"f": "v"})
+    manifest = (aof_dir(data) / "appendonly.aof.manifest").read_text()
+    assert manifest == ("file appendonly.aof.1.base.rdb seq 1 type b\n"
+                        "file appendonly.aof.1.incr.aof seq 1 type i\n")
+    assert (aof_dir(data) / "appendonly.aof.1.base.rdb").read_bytes().startswith(b"REDIS")
+    assert wait_until(lambda: b"hset" in incr_file(data).read_bytes().lower(), 5)
+    text = incr_file(data).read_bytes()
+    assert text.startswith(b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n")
+    info = c.info("persistence")
+    assert info["aof_enabled"] == 1 and info["aof_last_write_status"] == "ok"
+    assert info["aof_current_size"] > 0
+    before = digest(c)
+    s.stop()
+    c2 = start_in(start_server, data, "--appendonly", "yes").client()
+    assert digest(c2) == before
+    # The RDB file is not what loads when the AOF is on.
+    assert not (data / "dump.rdb").exists()
+
+
+@pytest.mark.parametrize("policy", ["always", "everysec", "no"])
+def test_policies_survive_a_clean_stop(start_server, tmp_path, policy):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes", "--appendfsync", policy)
+    c = s.client()
+    for i in range(100):
+        c.set(f"k{i}", i)
+    s.stop()
+    c2 = start_in(start_server, data, "--appendonly", "yes").client()
+    assert c2.dbsize() == 100
+
+
+def writer_threads(port, stop, acked, n=50):
+    def run(tid):
+        c = redis.Redis(port=port, socket_timeout=5)
+        i = 0
+        while not stop.is_set():
+            key = f"t{tid}:{i}"
+            try:
+                c.set(key, "v")
+            except (redis.ConnectionError, redis.TimeoutError):
+                return
+            acked.append((key, time.monotonic()))
+            i += 1
+    threads = [threading.Thread(target=run, args=(t,), daemon=True) for t in range(n)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def crash_round(start_server, data, policy, rnd):
+    """Writes from 50 clients, SIGKILL at a random moment, restart; returns the acknowledged
+    writes that are missing and their ages at the kill (seconds)."""
+    shutil.rmtree(data, ignore_errors=True)
+    s = start_in(start_server, data, "--appendonly", "yes", "--appendfsync", policy)
+    stop = threading.Event()
+    acked = []
+    threads = writer_threads(s.port, stop, acked)
+    time.sleep(rnd.uniform(0.2, 0.8))
+    s.kill()
+    killed_at = time.monotonic()
+    stop.set()
+    for t in threads:
+        t.join(5)
+    c = start_in(start_server, data, "--appendonly", "yes").client()
+    missing = []
+    pipe = c.pipeline(transaction=False)
+    for k, _ in acked:
+        pipe.exists(k)
+    for (k, t), there in zip(acked, pipe.execute()):
+        if not there:
+            missing.append(killed_at - t)
+    c.close()
+    return len(acked), missing
+
+
+@pytest.mark.slow
+def test_appendfsync_always_loses_no_acknowledged_write(start_server, tmp_path):
+    rnd = random.Random(1234)
+    rounds = 8 if SANITIZED else 20
+    total = 0
+    for r in range(rounds):
+        n, missing = crash_round(start_server, tmp_path / f"data{r}", "always", rnd)
+        total += n
+        assert missing == [], f"round {r}: {len(missing)} of {n} acknowledged writes lost"
+    assert total > 1000
+
+
+@pytest.mark.slow
+def test_appendfsync_everysec_loses_at_most_two_seconds(start_server, tmp_path):
+    rnd = random.Random(99)
+    for r in range(5):
+        n, missing = crash_round(start_server, tmp_path / f"data{r}", "everysec", rnd)
+        # A SIGKILL leaves the kernel's page cache intact, so in practice nothing is lost; the
+        # promise is at most the last two seconds.
+        assert all(age <= 2.0 for age in missing), (r, n, max(missing))
+
+
+def test_config_set_appendonly_at_runtime(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data)
+    c = s.client()
+    c.execute_command("DEBUG", "POPULATE", "1000")
+    assert c.config_set("appendonly", "yes") is True
+    # (Redis writes the first base in the background; Tessera before CONFIG SET returns.)
+    assert wait_until(lambda: (aof_dir(data) / "appendonly.aof.manifest").exists()
+                      and c.info("persistence")["aof_rewrite_in_progress"] == 0, 20)
+    assert c.info("persistence")["aof_enabled"] == 1
+    c.set("after", "1")
+    before = digest(c)
+    s.stop()
+    c2 = start_in(start_server, data, "--appendonly", "yes").client()
+    assert digest(c2) == before
+    assert c2.config_set("appendonly", "no") is True
+    assert c2.info("persistence")["aof_enabled"] == 0
+
+
+def test_bgrewriteaof_replaces_base_and_increments(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes")
+    c = s.client()
+    for i in range(2000):
+        c.incr("counter")
+    c.set("x", "y")
+    assert c.bgrewriteaof() is True
+    assert wait_until(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 0
+                      and c.info("persistence")["aof_rewrites"] == 1, 20)
+    c.set("after-rewrite", "1")
+    manifest = (aof_dir(data) / "appendonly.aof.manifest").read_text()
+    assert manifest == ("file appendonly.aof.2.base.rdb seq 2 type b\n"
+                        "file appendonly.aof.2.incr.aof seq 2 type i\n")
+    names = sorted(p.name for p in aof_dir(data).iterdir())
+    assert names == ["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof",
+                     "appendonly.aof.manifest"]
+    before = digest(c)
+    s.stop()
+    c2 = start_in(start_server, data, "--appendonly", "yes").client()
+    assert digest(c2) == before
+    assert c2.get("counter") == "2000"
+
+
+def test_truncated_tail_is_cut_off_with_a_warning(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes", "--appendfsync", "always")
+    c = s.client()
+    c.set("a", "1")
+    c.set("b", "2")
+    s.stop()
+    path = incr_file(data)
+    good = path.stat().st_size
+    with open(path, "ab") as f:
+        f.write(b"*3\r\n$3\r\nSET\r\n$1\r\nc\r\n$1")  # cut in the middle of a command
+    s2 = start_in(start_server, data, "--appendonly", "yes")
+    c2 = s2.client()
+    assert c2.get("a") == "1" and c2.get("b") == "2" and c2.get("c") is None
+    assert path.stat().st_size == good
+    if TARGET != "redis":
+        assert "short read while loading the AOF file" in s2.log_text()
+    c2.set("d", "4")
+    s2.stop()
+    assert start_in(start_server, data, "--appendonly", "yes").client().get("d") == "4"
+
+
+def run_to_exit(folder, *args):
+    port = free_port()
+    return subprocess.run([SERVER_BIN, "--dir", str(folder), "--port", str(port), "--bind",
+                           "127.0.0.1", "--appendonly", "yes", *args],
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_truncated_tail_refused_when_not_allowed(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes")
+    s.client().set("a", "1")
+    s.stop()
+    with open(incr_file(data), "ab") as f:
+        f.write(b"*2\r\n$3\r\nGET")
+    proc = run_to_exit(data, "--aof-load-truncated", "no")
+    assert proc.returncode != 0
+    if TARGET != "redis":
+        assert "Unexpected end of file" in proc.stdout + proc.stderr
+        assert "tessera-check-aof --fix" in proc.stdout + proc.stderr
+
+
+def test_corruption_in_the_middle_stops_the_start(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes")
+    c = s.client()
+    for i in range(20):
+        c.set(f"k{i}", i)
+    s.stop()
+    path = incr_file(data)
+    raw = bytearray(path.read_bytes())
+    # Break the structure (a bulk length marker) near the middle, not just a value's bytes.
+    at = raw.index(b"\r\n$", len(raw) // 2) + 2
+    raw[at] = ord("!")
+    path.write_bytes(bytes(raw))
+    proc = run_to_exit(data)
+    assert proc.returncode != 0
+    if TARGET != "redis":
+        out = proc.stdout + proc.stderr
+        assert "Bad file format reading the append only file" in out
+        assert "offset" in out
+
+
+def test_incomplete_transaction_is_reverted(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes")
+    s.client().set("a", "1")
+    s.stop()
+    with open(incr_file(data), "ab") as f:
+        f.write(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n")
+    c = start_in(start_server, data, "--appendonly", "yes").client()
+    assert c.get("a") == "1" and c.get("b") is None
+
+
+def test_redis_loads_our_aof_and_we_load_its(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes")
+    c = s.client()
+    c.mset({f"key:{i}": f"value:{i}" for i in range(500)})  # (DEBUG POPULATE is not logged)
+    c.rpush("l", *range(100))
+    c.zadd("z", {"a": 1.5})
+    expected = digest(c)
+    s.stop()
+    ref_dir = tmp_path / "ref"
+    shutil.copytree(aof_dir(data), ref_dir / "appendonlydir")
+    ref = ReferenceRedis(ref_dir, args=["--appendonly", "yes"])
+    try:
+        rc = ref.client()
+        assert digest(rc) == expected
+        rc.set("from-redis", "1")
+        rc.bgrewriteaof()
+        assert wait_until(lambda: rc.info("persistence")["aof_rewrite_in_progress"] == 0, 20)
+        rc.set("after", "2")
+        expected2 = digest(rc)
+    finally:
+        ref.stop()
+    back = tmp_path / "back"
+    shutil.copytree(ref_dir / "appendonlydir", back / "appendonlydir")
+    c2 = start_in(start_server, back, "--appendonly", "yes").client()
+    assert digest(c2) == expected2
+
+
+def test_bgrewriteaof_errors(start_server, tmp_path):
+    s = start_in(start_server, tmp_path / "data", "--appendonly", "yes")
+    c = s.client()
+    c.execute_command("DEBUG", "POPULATE", "300000")
+    assert c.bgrewriteaof() is True
+    if c.info("persistence")["aof_rewrite_in_progress"]:
+        assert command_error(c, "BGREWRITEAOF") == \
+            "Background append only file rewriting already in progress"
+    assert wait_until(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 0, 30)
+
+
+def test_bgrewriteaof_with_the_aof_off_writes_a_base(start_server, tmp_path):
+    data = tmp_path / "data"
+    c = start_in(start_server, data).client()
+    c.set("a", "1")
+    assert c.bgrewriteaof() is True
+    assert wait_until(lambda: (aof_dir(data) / "appendonly.aof.manifest").exists()
+                      and c.info("persistence")["aof_rewrite_in_progress"] == 0, 20)
+    manifest = (aof_dir(data) / "appendonly.aof.manifest").read_text()
+    assert manifest.startswith("file appendonly.aof.1.base.rdb seq 1 type b\n")
+    assert c.info("persistence")["aof_enabled"] == 0
+
+
+CHECK_AOF = str(BIN_DIR / "tools" / "tessera-check-aof")
+
+
+def check_aof(*args, stdin=None):
+    return subprocess.run([CHECK_AOF, *map(str, args)], capture_output=True, text=True,
+                          input=stdin, timeout=60)
+
+
+def test_check_aof_tool(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes")
+    c = s.client()
+    for i in range(50):
+        c.set(f"k{i}", i)
+    s.stop()
+    manifest = aof_dir(data) / "appendonly.aof.manifest"
+    r = check_aof(manifest)
+    assert r.returncode == 0 and "AOF is valid" in r.stdout, r.stdout
+    path = incr_file(data)
+    good = path.stat().st_size
+    with open(path, "ab") as f:
+        f.write(b"*2\r\n$3\r\nGET\r\n$1")
+    r = check_aof(manifest)
+    assert r.returncode == 1
+    assert f"valid up to offset {good}" in r.stdout
+    r = check_aof("--fix", manifest, stdin="n\n")  # asked, and declined
+    assert r.returncode == 1 and "Continue? [y/N]" in r.stdout
+    assert path.stat().st_size > good
+    r = check_aof("--fix", "--yes", manifest)
+    assert r.returncode == 0 and path.stat().st_size == good
+    assert check_aof(path).returncode == 0  # a single file works too
+    # Damage inside the base cannot be cut off.
+    base = aof_dir(data) / "appendonly.aof.1.base.rdb"
+    raw = bytearray(base.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    base.write_bytes(bytes(raw))
+    r = check_aof("--fix", "--yes", manifest)
+    assert r.returncode == 1 and "not at the end of the last file" in r.stdout
