@@ -24,10 +24,21 @@ void BgSave(CommandContext& ctx) {
     ctx.reply.Error(err::kSyntax);
     return;
   }
-  // As Redis 7.0: a running BGSAVE refuses another one, with SCHEDULE too (SCHEDULE only
-  // waits for other kinds of child: AOF rewrites, which do not exist yet).
+  bool schedule = ctx.argc() == 2;
+  // As Redis 7.0: a running BGSAVE refuses another one, with SCHEDULE too; SCHEDULE waits
+  // for the other kind of child (an AOF rewrite) to finish.
   if (ctx.server.rdb_child_pid() > 0) {
     ctx.reply.Error("ERR Background save already in progress");
+    return;
+  }
+  if (ctx.server.aof_child_pid() > 0 || ctx.server.in_exec()) {
+    if (!schedule && !ctx.server.in_exec()) {
+      ctx.reply.Error("ERR Another child process is active (AOF?): can't BGSAVE right now. Use "
+                      "BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
+      return;
+    }
+    ctx.server.ScheduleBgsave();
+    ctx.reply.SimpleString("Background saving scheduled");
     return;
   }
   std::string err;

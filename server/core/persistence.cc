@@ -73,6 +73,10 @@ bool Server::RdbBackgroundSave(std::string* err) {
     *err = "ERR Background save already in progress";
     return false;
   }
+  if (aof_child_pid_ > 0) {
+    *err = "ERR Another child process is active (AOF?): can't BGSAVE right now";
+    return false;
+  }
   rdb::SaveOptions opts = RdbSaveOptions();
   uint64_t dirty_before = dirty;
   int64_t start_us = Clock::RealMonotonicUs();
@@ -140,7 +144,14 @@ void Server::KillRdbChild() {
 
 void Server::SavePointsCron() {
   CheckChildDone();
-  if (rdb_child_pid_ > 0 || config_.save.empty()) return;
+  if (rdb_child_pid_ > 0 || aof_child_pid_ > 0) return;
+  if (rdb_bgsave_scheduled_) {
+    rdb_bgsave_scheduled_ = false;
+    std::string err;
+    if (!RdbBackgroundSave(&err)) LogWarning("Scheduled BGSAVE failed: {}", err);
+    return;
+  }
+  if (config_.save.empty()) return;
   int64_t now_s = clock_.NowMs() / 1000;
   for (const SavePoint& sp : config_.save) {
     // After a failed save, retry no sooner than 5 seconds (CONFIG_BGSAVE_RETRY_DELAY).

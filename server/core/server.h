@@ -282,6 +282,7 @@ class Server : public KeyspaceEvents {
   bool RdbSave(std::string* err);            // SAVE
   bool RdbBackgroundSave(std::string* err);  // BGSAVE: forks a child
   pid_t rdb_child_pid() const { return rdb_child_pid_; }
+  void ScheduleBgsave() { rdb_bgsave_scheduled_ = true; }
   // Loads dbfilename at start (a missing file is fine).
   bool LoadDataAtStart(std::string* err);
   // Loads dbfilename into the (empty) keyspace and the function libraries.
@@ -414,6 +415,7 @@ class Server : public KeyspaceEvents {
   std::string aof_rewrite_base_, aof_rewrite_tmp_;
   int64_t aof_rewrite_incr_seq_ = 0;
   pid_t rdb_child_pid_ = -1;
+  bool rdb_bgsave_scheduled_ = false;
   bool rdb_last_bgsave_ok_ = true;
   bool loading_ = false;
   int64_t loading_start_s_ = 0;

@@ -344,3 +344,19 @@ def test_check_aof_tool(start_server, tmp_path):
     base.write_bytes(bytes(raw))
     r = check_aof("--fix", "--yes", manifest)
     assert r.returncode == 1 and "not at the end of the last file" in r.stdout
+
+
+def test_bgsave_waits_for_a_running_rewrite(start_server, tmp_path):
+    data = tmp_path / "data"
+    c = start_in(start_server, data, "--appendonly", "yes").client()
+    c.execute_command("DEBUG", "POPULATE", "400000", "key", "50")
+    assert c.bgrewriteaof() is True
+    if c.info("persistence")["aof_rewrite_in_progress"]:
+        assert command_error(c, "BGSAVE").startswith(
+            "Another child process is active (AOF?): can't BGSAVE right now")
+        assert c.execute_command("BGSAVE", "SCHEDULE") is True  # "Background saving scheduled"
+    else:
+        assert c.bgsave() is True
+    assert wait_until(lambda: (data / "dump.rdb").exists(), 30)
+    assert wait_until(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, 30)
+    assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
