@@ -15,20 +15,6 @@
 
 namespace tessera {
 
-// The bytes of a string object. Int-encoded values are formatted into `buf` (24 bytes).
-inline std::string_view StringValue(const KeyValue* kv, char* buf) {
-  switch (kv->encoding()) {
-    case Encoding::kEmbstr:
-      return kv->embstr();
-    case Encoding::kInt: {
-      auto r = std::to_chars(buf, buf + 24, kv->int_value());
-      return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
-    }
-    default:
-      return kv->raw()->view();
-  }
-}
-
 inline size_t StringLength(const KeyValue* kv) {
   char buf[24];
   return StringValue(kv, buf).size();

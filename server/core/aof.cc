@@ -322,23 +322,12 @@ bool Server::AofRewriteBackground(std::string* err) {
   rdb::SaveOptions opts = RdbSaveOptions();
   std::string base = aof::BaseName(config_.appendfilename, m.last_base_seq() + 1, true);
   std::string tmp = aof_->PathOf(fmt::format("temp-rewriteaof-bg-{}.aof", getpid()));
-  int64_t start_us = Clock::RealMonotonicUs();
-  pid_t pid = fork();
+  pid_t pid = ForkSnapshot(tmp, opts);
   if (pid < 0) {
     *err = fmt::format("ERR Can't rewrite append only file in background: fork: {}",
                        strerror(errno));
     return false;
   }
-  if (pid == 0) {
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    std::string why;
-    bool ok = rdb::SaveFile(tmp, *keyspace_, opts, &why);
-    if (!ok) LogWarning("{}", why);
-    _exit(ok ? 0 : 1);
-  }
-  rdb_fork_usec_ = Clock::RealMonotonicUs() - start_us;
-  ++total_forks_;
   // From now on writes go to a new incremental file, listed in the manifest right away so a
   // crash during the rewrite still finds every write.
   if (aof_enabled_) {

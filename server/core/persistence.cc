@@ -68,6 +68,32 @@ bool Server::RdbSave(std::string* err) {
   return true;
 }
 
+pid_t Server::ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts) {
+  int64_t start_us = Clock::RealMonotonicUs();
+  pid_t pid = fork();
+  if (pid < 0) return pid;
+  if (pid == 0) {
+    // The child: write the snapshot of this moment and leave without running destructors.
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    std::string why;
+    bool ok = rdb::SaveFile(path, *keyspace_, opts, &why);
+    if (ok) {
+      LogNotice("DB saved on disk");
+    } else {
+      LogWarning("{}", why);
+    }
+    _exit(ok ? 0 : 1);
+  }
+  rdb_fork_usec_ = Clock::RealMonotonicUs() - start_us;
+  if (config_.latency_monitor_threshold > 0) {
+    latency_.Add("fork", rdb_fork_usec_ / 1000, config_.latency_monitor_threshold,
+                 clock_.NowMs() / 1000);
+  }
+  ++total_forks_;
+  return pid;
+}
+
 bool Server::RdbBackgroundSave(std::string* err) {
   if (rdb_child_pid_ > 0) {
     *err = "ERR Background save already in progress";
@@ -79,29 +105,12 @@ bool Server::RdbBackgroundSave(std::string* err) {
   }
   rdb::SaveOptions opts = RdbSaveOptions();
   uint64_t dirty_before = dirty;
-  int64_t start_us = Clock::RealMonotonicUs();
-  pid_t pid = fork();
+  pid_t pid = ForkSnapshot(RdbPath(), opts);
   if (pid < 0) {
     *err = fmt::format("ERR Can't save in background: fork: {}", strerror(errno));
     rdb_last_bgsave_ok_ = false;
     return false;
   }
-  if (pid == 0) {
-    // The child: write the snapshot of this moment and leave without running destructors.
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    std::string why;
-    bool ok = rdb::SaveFile(RdbPath(), *keyspace_, opts, &why);
-    if (!ok) LogWarning("{}", why);
-    else LogNotice("DB saved on disk");
-    _exit(ok ? 0 : 1);
-  }
-  rdb_fork_usec_ = Clock::RealMonotonicUs() - start_us;
-  if (config_.latency_monitor_threshold > 0) {
-    latency_.Add("fork", rdb_fork_usec_ / 1000, config_.latency_monitor_threshold,
-                 clock_.NowMs() / 1000);
-  }
-  ++total_forks_;
   rdb_child_pid_ = pid;
   rdb_dirty_before_bgsave_ = dirty_before;
   rdb_save_start_ms_ = clock_.NowMs();

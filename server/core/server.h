@@ -396,6 +396,9 @@ class Server : public KeyspaceEvents {
   bool pre_command_oom_ = false;
   bool eviction_pending_ = false;  // a slice ran out of time: continue from the cron
   std::string RdbPath() const;
+  // Forks a child that writes an RDB snapshot of this moment to `path` and exits (0 on
+  // success); records the fork's latency. Returns the child's pid, or -1 with errno.
+  pid_t ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts);
   rdb::SaveOptions RdbSaveOptions();
   void CheckChildDone();
   void SavePointsCron();

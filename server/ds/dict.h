@@ -284,17 +284,10 @@ class Dict {
   // Calls fn(entry) for every entry. fn must not modify the table.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (int t = 0; t <= 1; ++t) {
-      if (table_[t] == nullptr) continue;
-      size_t slots = Slots(t);
-      for (size_t i = 0; i < slots; ++i) {
-        for (Entry* e = table_[t][i]; e != nullptr;) {
-          Entry* next = Next(e);
-          fn(e);
-          e = next;
-        }
-      }
-    }
+    ForEachUntil([&](Entry* e) {
+      fn(e);
+      return true;
+    });
   }
 
   // A uniformly chosen bucket, then a uniformly chosen entry in its chain (Redis's

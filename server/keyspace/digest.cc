@@ -34,15 +34,7 @@ void MixObject(Digest& d, const KeyValue* kv) {
   MixDigest(d, &type, sizeof(type));
   if (kv->type() == ObjType::kString) {
     char buf[24];
-    std::string_view v;
-    if (kv->encoding() == Encoding::kInt) {
-      auto r = std::to_chars(buf, buf + sizeof(buf), kv->int_value());
-      v = std::string_view(buf, static_cast<size_t>(r.ptr - buf));
-    } else if (kv->encoding() == Encoding::kEmbstr) {
-      v = kv->embstr();
-    } else {
-      v = kv->raw()->view();
-    }
+    std::string_view v = StringValue(kv, buf);
     MixDigest(d, v.data(), v.size());
   } else if (kv->type() == ObjType::kZset) {
     char buf[24];

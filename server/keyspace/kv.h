@@ -14,6 +14,7 @@
 // Db relinks them; nothing else may hold a KeyValue* across a keyspace change.
 #pragma once
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -180,6 +181,20 @@ class KeyValue {
   char* value_area() { return reinterpret_cast<char*>(this) + value_offset(); }
   const char* value_area() const { return reinterpret_cast<const char*>(this) + value_offset(); }
 };
+
+// The bytes of a string object. Int-encoded values are formatted into `buf` (24 bytes).
+inline std::string_view StringValue(const KeyValue* kv, char* buf) {
+  switch (kv->encoding()) {
+    case Encoding::kEmbstr:
+      return kv->embstr();
+    case Encoding::kInt: {
+      auto r = std::to_chars(buf, buf + 24, kv->int_value());
+      return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+    }
+    default:
+      return kv->raw()->view();
+  }
+}
 
 // Releases a value payload (RawString, and later lists, hashes...) by type and encoding.
 void FreeValuePayload(ObjType type, Encoding enc, void* ptr);

@@ -463,16 +463,7 @@ bool AppendObject(std::string& out, const KeyValue* kv, bool compress, const std
   switch (kv->type()) {
     case ObjType::kString: {
       start(kString);
-      std::string_view v;
-      if (kv->encoding() == Encoding::kInt) {
-        auto r = std::to_chars(buf, buf + sizeof(buf), kv->int_value());
-        v = std::string_view(buf, static_cast<size_t>(r.ptr - buf));
-      } else if (kv->encoding() == Encoding::kEmbstr) {
-        v = kv->embstr();
-      } else {
-        v = kv->raw()->view();
-      }
-      AppendString(out, v, compress);
+      AppendString(out, StringValue(kv, buf), compress);
       return true;
     }
     case ObjType::kList: {
@@ -770,6 +761,14 @@ KeyValue* ReadObject(uint8_t type, std::string_view& in, std::string_view key,
       return nullptr;  // modules
   }
 }
+
+DefaultLimits::DefaultLimits()
+    : hash_(std::make_unique<HashLimits>()),
+      set_(std::make_unique<SetLimits>()),
+      zset_(std::make_unique<ZsetLimits>()),
+      list_(std::make_unique<ListLimits>()) {}
+
+DefaultLimits::~DefaultLimits() = default;
 
 // ---------------------------------------------------------------- DUMP payloads
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -63,6 +64,20 @@ struct LoadLimits {
   const ZsetLimits* zset;
   const ListLimits* list;
 };
+// The server's default encoding limits, for loading outside a server (check tools, fuzzing).
+class DefaultLimits {
+ public:
+  DefaultLimits();
+  ~DefaultLimits();
+  LoadLimits Get() const { return {hash_.get(), set_.get(), zset_.get(), list_.get()}; }
+
+ private:
+  std::unique_ptr<HashLimits> hash_;
+  std::unique_ptr<SetLimits> set_;
+  std::unique_ptr<ZsetLimits> zset_;
+  std::unique_ptr<ListLimits> list_;
+};
+
 // Builds a key object (no TTL) from an object body of `type`; nullptr on bad or unsupported
 // data. Listpacks and intsets taken as they are get deep validation first.
 KeyValue* ReadObject(uint8_t type, std::string_view& in, std::string_view key,

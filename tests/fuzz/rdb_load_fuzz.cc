@@ -5,25 +5,18 @@
 #include <string_view>
 
 #include "server/keyspace/db.h"
-#include "server/keyspace/hash_value.h"
 #include "server/keyspace/keyspace.h"
-#include "server/keyspace/list_value.h"
-#include "server/keyspace/set_value.h"
-#include "server/keyspace/zset_value.h"
 #include "server/persistence/rdb_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tessera;
-  static HashLimits hl;
-  static SetLimits sl;
-  static ZsetLimits zl;
-  static ListLimits ll;
+  static const rdb::DefaultLimits limits;
   std::string_view in(reinterpret_cast<const char*>(data), size);
   // As a whole file.
   {
     Keyspace ks(16, 0, nullptr);
     rdb::LoadOptions o;
-    o.limits = {&hl, &sl, &zl, &ll};
+    o.limits = limits.Get();
     o.now_ms = 1700000000000;
     rdb::LoadResult res;
     std::string err;
@@ -36,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // As one object (what RESTORE reads after checking the footer).
   if (size > 0) {
     std::string_view body = in.substr(1);
-    KeyValue* kv = rdb::ReadObject(data[0], body, "key", {&hl, &sl, &zl, &ll});
+    KeyValue* kv = rdb::ReadObject(data[0], body, "key", limits.Get());
     if (kv != nullptr) {
       std::string again;
       rdb::AppendObject(again, kv, true);  // whatever loaded can be written back

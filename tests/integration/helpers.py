@@ -73,3 +73,16 @@ def read_bytes(c, n, timeout=5):
 
 def expect_bytes(c, expected):
     assert read_bytes(c, len(expected)) == expected
+
+
+def start_in(start_server, folder, *args, wait=True):
+    """A server (DEBUG enabled) whose working folder is `folder`: persistence tests restart
+    servers on the same files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return start_server(["--dir", str(folder), "--enable-debug-command", "yes", *args], wait=wait)
+
+
+def dataset_digest(c):
+    """DEBUG DIGEST as text, from a str or bytes client."""
+    d = c.execute_command("DEBUG", "DIGEST")
+    return d.decode() if isinstance(d, bytes) else d

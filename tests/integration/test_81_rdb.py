@@ -12,18 +12,8 @@ import pytest
 import redis
 
 from conftest import SERVER_BIN, TARGET, ReferenceRedis, free_port
-from helpers import command_error, wait_until
+from helpers import command_error, dataset_digest, start_in, wait_until
 from test_80_dump_restore import make_values
-
-
-def start_in(start_server, folder, *args, wait=True):
-    folder.mkdir(parents=True, exist_ok=True)
-    return start_server(["--dir", str(folder), "--enable-debug-command", "yes", *args], wait=wait)
-
-
-def digest(c):
-    d = c.execute_command("DEBUG", "DIGEST")
-    return d.decode() if isinstance(d, bytes) else d
 
 
 def shutdown(c, **kwargs):
@@ -64,14 +54,14 @@ def test_save_and_restart_keeps_everything(start_server, tmp_path):
     c.set("in-db-3", "x")
     c.select(0)
     add_function(c)
-    before = digest(c)
+    before = dataset_digest(c)
     assert c.save() is True
     assert c.lastsave().timestamp() > time.time() - 10
     assert c.info("persistence")["rdb_changes_since_last_save"] == 0
     s.stop()
     s2 = start_in(start_server, data)
     c2 = s2.client()
-    assert digest(c2) == before
+    assert dataset_digest(c2) == before
     assert 90_000 < c2.pttl("ttl") <= 100_000
     assert c2.fcall("myfunc", 0) == 1
     assert c2.info("persistence")["rdb_last_load_keys_loaded"] > 0
@@ -84,7 +74,7 @@ def test_redis_check_rdb_accepts_our_file_and_redis_loads_it(start_server, tmp_p
     make_values(c)
     c.set("ttl", "v", px=100_000)
     add_function(c)
-    before = digest(c)
+    before = dataset_digest(c)
     c.save()
     check = subprocess.run(["redis-check-rdb", str(data / "dump.rdb")], capture_output=True,
                            text=True, timeout=60)
@@ -96,7 +86,7 @@ def test_redis_check_rdb_accepts_our_file_and_redis_loads_it(start_server, tmp_p
     ref = ReferenceRedis(ref_dir)
     try:
         rc = ref.client()
-        assert digest(rc) == before
+        assert dataset_digest(rc) == before
         assert rc.fcall("myfunc", 0) == 1
     finally:
         ref.stop()
@@ -110,7 +100,7 @@ def test_we_load_a_file_written_by_redis(start_server, tmp_path):
         make_values(rc)
         rc.set("ttl", "v", px=100_000)
         add_function(rc)
-        expected = digest(rc)
+        expected = dataset_digest(rc)
         rc.save()
     finally:
         ref.stop()
@@ -119,7 +109,7 @@ def test_we_load_a_file_written_by_redis(start_server, tmp_path):
     shutil.copy(ref_dir / "dump.rdb", data / "dump.rdb")
     s = start_in(start_server, data)
     c = s.client()
-    assert digest(c) == expected
+    assert dataset_digest(c) == expected
     assert c.fcall("myfunc", 0) == 1
 
 
@@ -128,7 +118,7 @@ def test_bgsave(start_server, tmp_path):
     s = start_in(start_server, data)
     c = s.client()
     c.execute_command("DEBUG", "POPULATE", "200000", "key", "100")
-    before = digest(c)
+    before = dataset_digest(c)
     first = c.lastsave()
     time.sleep(1.1)  # LASTSAVE has a one-second resolution
     assert raw(c, "BGSAVE") == "Background saving started"
@@ -146,7 +136,7 @@ def test_bgsave(start_server, tmp_path):
     assert command_error(c, "BGSAVE", "FOO") == "syntax error"
     s.stop()
     c2 = start_in(start_server, data).client()
-    assert digest(c2) == before
+    assert dataset_digest(c2) == before
 
 
 def test_save_points_trigger_a_background_save(start_server, tmp_path):

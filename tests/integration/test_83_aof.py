@@ -12,17 +12,7 @@ import pytest
 import redis
 
 from conftest import BIN_DIR, SANITIZED, SERVER_BIN, TARGET, ReferenceRedis, free_port
-from helpers import command_error, wait_until
-
-
-def start_in(start_server, folder, *args, wait=True):
-    folder.mkdir(parents=True, exist_ok=True)
-    return start_server(["--dir", str(folder), "--enable-debug-command", "yes", *args], wait=wait)
-
-
-def digest(c):
-    d = c.execute_command("DEBUG", "DIGEST")
-    return d.decode() if isinstance(d, bytes) else d
+from helpers import command_error, dataset_digest, start_in, wait_until
 
 
 def aof_dir(folder):
@@ -51,10 +41,10 @@ def test_folder_layout_and_restart(start_server, tmp_path):
     info = c.info("persistence")
     assert info["aof_enabled"] == 1 and info["aof_last_write_status"] == "ok"
     assert info["aof_current_size"] > 0
-    before = digest(c)
+    before = dataset_digest(c)
     s.stop()
     c2 = start_in(start_server, data, "--appendonly", "yes").client()
-    assert digest(c2) == before
+    assert dataset_digest(c2) == before
     # The RDB file is not what loads when the AOF is on.
     assert not (data / "dump.rdb").exists()
 
@@ -148,10 +138,10 @@ def test_config_set_appendonly_at_runtime(start_server, tmp_path):
                       and c.info("persistence")["aof_rewrite_in_progress"] == 0, 20)
     assert c.info("persistence")["aof_enabled"] == 1
     c.set("after", "1")
-    before = digest(c)
+    before = dataset_digest(c)
     s.stop()
     c2 = start_in(start_server, data, "--appendonly", "yes").client()
-    assert digest(c2) == before
+    assert dataset_digest(c2) == before
     assert c2.config_set("appendonly", "no") is True
     assert c2.info("persistence")["aof_enabled"] == 0
 
@@ -173,10 +163,10 @@ def test_bgrewriteaof_replaces_base_and_increments(start_server, tmp_path):
     names = sorted(p.name for p in aof_dir(data).iterdir())
     assert names == ["appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof",
                      "appendonly.aof.manifest"]
-    before = digest(c)
+    before = dataset_digest(c)
     s.stop()
     c2 = start_in(start_server, data, "--appendonly", "yes").client()
-    assert digest(c2) == before
+    assert dataset_digest(c2) == before
     assert c2.get("counter") == "2000"
 
 
@@ -262,25 +252,25 @@ def test_redis_loads_our_aof_and_we_load_its(start_server, tmp_path):
     c.mset({f"key:{i}": f"value:{i}" for i in range(500)})  # (DEBUG POPULATE is not logged)
     c.rpush("l", *range(100))
     c.zadd("z", {"a": 1.5})
-    expected = digest(c)
+    expected = dataset_digest(c)
     s.stop()
     ref_dir = tmp_path / "ref"
     shutil.copytree(aof_dir(data), ref_dir / "appendonlydir")
     ref = ReferenceRedis(ref_dir, args=["--appendonly", "yes"])
     try:
         rc = ref.client()
-        assert digest(rc) == expected
+        assert dataset_digest(rc) == expected
         rc.set("from-redis", "1")
         rc.bgrewriteaof()
         assert wait_until(lambda: rc.info("persistence")["aof_rewrite_in_progress"] == 0, 20)
         rc.set("after", "2")
-        expected2 = digest(rc)
+        expected2 = dataset_digest(rc)
     finally:
         ref.stop()
     back = tmp_path / "back"
     shutil.copytree(ref_dir / "appendonlydir", back / "appendonlydir")
     c2 = start_in(start_server, back, "--appendonly", "yes").client()
-    assert digest(c2) == expected2
+    assert dataset_digest(c2) == expected2
 
 
 def test_bgrewriteaof_errors(start_server, tmp_path):

@@ -16,11 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "server/keyspace/hash_value.h"
 #include "server/keyspace/keyspace.h"
-#include "server/keyspace/list_value.h"
-#include "server/keyspace/set_value.h"
-#include "server/keyspace/zset_value.h"
 #include "server/persistence/aof.h"
 #include "server/persistence/rdb_file.h"
 
@@ -85,12 +81,9 @@ Verdict CheckRdb(const std::string& data) {
   Verdict v;
   v.size = data.size();
   Keyspace ks(1024, 0, nullptr);
-  HashLimits hl;
-  SetLimits sl;
-  ZsetLimits zl;
-  ListLimits ll;
+  rdb::DefaultLimits limits;
   rdb::LoadOptions o;
-  o.limits = {&hl, &sl, &zl, &ll};
+  o.limits = limits.Get();
   o.drop_expired = false;
   rdb::LoadResult res;
   if (!rdb::Load(data, ks, o, &res, &v.why)) {

@@ -11,11 +11,7 @@
 
 #include "common/clock.h"
 #include "server/keyspace/db.h"
-#include "server/keyspace/hash_value.h"
 #include "server/keyspace/keyspace.h"
-#include "server/keyspace/list_value.h"
-#include "server/keyspace/set_value.h"
-#include "server/keyspace/zset_value.h"
 #include "server/persistence/rdb_file.h"
 
 namespace {
@@ -35,12 +31,9 @@ int main(int argc, char** argv) {
 
   fmt::print("[info] Checking RDB file {}\n", path);
   Keyspace ks(kMaxDatabases, 0, nullptr);
-  HashLimits hl;
-  SetLimits sl;
-  ZsetLimits zl;
-  ListLimits ll;
+  rdb::DefaultLimits limits;
   rdb::LoadOptions o;
-  o.limits = {&hl, &sl, &zl, &ll};
+  o.limits = limits.Get();
   o.now_ms = Clock::RealUs() / 1000;
   o.drop_expired = false;  // report keys, expired or not
   rdb::LoadResult res;
