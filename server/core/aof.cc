@@ -62,6 +62,16 @@ class MappedFile {
   size_t size_ = 0;
 };
 
+// Reads the folder's manifest into log.manifest() when there is one (*found tells).
+bool ReadManifest(AofLog& log, bool* found, std::string* err) {
+  std::string path = log.PathOf(aof::ManifestName(log.prefix()));
+  std::error_code ec;
+  *found = std::filesystem::exists(path, ec);
+  if (!*found) return true;
+  MappedFile m;
+  return m.Open(path, err) && aof::Manifest::Parse(m.view(), &log.manifest(), err);
+}
+
 std::string FixHint(const std::string& manifest_path) {
   return fmt::format("Make a backup of your AOF files, then use tessera-check-aof --fix {} to "
                      "cut the damaged part off.", manifest_path);
@@ -82,51 +92,25 @@ bool Server::AofReplay(const std::string& path, bool last, Client* fake, std::st
   aof::CommandReader reader(data);
   std::vector<std::string> argv;
   std::vector<std::string_view> views;
-  size_t multi_start = 0;
-  bool in_multi = false;
   std::string manifest_path = aof_->PathOf(aof::ManifestName(aof_->prefix()));
   size_t since_events = 0;
+  bool truncated = false;
   for (;;) {
     auto r = reader.Next(&argv);
     if (r == aof::CommandReader::Result::kEnd) break;
+    if (r == aof::CommandReader::Result::kTruncated) {
+      truncated = true;
+      break;
+    }
     if (r == aof::CommandReader::Result::kCorrupt) {
       *err = fmt::format("Bad file format reading the append only file {} at offset {}: {}. {}",
                          path, reader.offset(), reader.error(), FixHint(manifest_path));
       return false;
     }
-    if (r == aof::CommandReader::Result::kTruncated) {
-      size_t good = in_multi ? multi_start : reader.offset();
-      if (!last || !config_.aof_load_truncated) {
-        *err = fmt::format(
-            "Unexpected end of file reading the append only file {} (the last complete command "
-            "ends at offset {} of {} bytes). {} Or set aof-load-truncated yes and restart.",
-            path, good, data.size(), FixHint(manifest_path));
-        return false;
-      }
-      LogWarning("!!! Warning: short read while loading the AOF file {}!!!", path);
-      LogWarning("AOF {} loaded anyway because aof-load-truncated is enabled; the last {} bytes "
-                 "(from offset {}) were cut off",
-                 path, data.size() - good, good);
-      if (in_multi) {
-        std::string_view discard[] = {"DISCARD"};
-        ExecuteCommand(*fake, discard);
-      }
-      if (truncate(path.c_str(), static_cast<off_t>(good)) != 0) {
-        *err = fmt::format("Error truncating the AOF file {}: {}", path, strerror(errno));
-        return false;
-      }
-      break;
-    }
     if (commands_.Find(argv[0]) == nullptr) {
       *err = fmt::format("Unknown command '{}' reading the append only file {} at offset {}",
                          argv[0], path, reader.offset());
       return false;
-    }
-    if (strcasecmp(argv[0].c_str(), "multi") == 0) {
-      in_multi = true;
-      multi_start = reader.offset();
-    } else if (strcasecmp(argv[0].c_str(), "exec") == 0) {
-      in_multi = false;
     }
     views.assign(argv.begin(), argv.end());
     ExecuteCommand(*fake, views);
@@ -142,22 +126,37 @@ bool Server::AofReplay(const std::string& path, bool last, Client* fake, std::st
       }
     }
   }
-  if (in_multi) {
-    // A transaction cut off at the end of a file that otherwise ended cleanly.
-    if (!last || !config_.aof_load_truncated) {
-      *err = fmt::format("Unexpected end of file reading the append only file {}: a MULTI at "
-                         "offset {} has no EXEC. {}",
-                         path, multi_start, FixHint(manifest_path));
-      return false;
-    }
+  if (!truncated && !reader.in_multi()) return true;
+  // The file ends inside a command, or inside a transaction: the tail after the last complete
+  // unit may be cut off in the last file (aof-load-truncated), nowhere else.
+  size_t good = reader.safe_end();
+  if (!last || !config_.aof_load_truncated) {
+    *err = truncated
+               ? fmt::format("Unexpected end of file reading the append only file {} (the last "
+                             "complete command ends at offset {} of {} bytes). {} Or set "
+                             "aof-load-truncated yes and restart.",
+                             path, good, data.size(), FixHint(manifest_path))
+               : fmt::format("Unexpected end of file reading the append only file {}: a MULTI "
+                             "at offset {} has no EXEC. {}",
+                             path, good, FixHint(manifest_path));
+    return false;
+  }
+  if (truncated) {
+    LogWarning("!!! Warning: short read while loading the AOF file {}!!!", path);
+    LogWarning("AOF {} loaded anyway because aof-load-truncated is enabled; the last {} bytes "
+               "(from offset {}) were cut off",
+               path, data.size() - good, good);
+  } else {
     LogWarning("Revert incomplete MULTI/EXEC transaction in AOF file {} (from offset {})", path,
-               multi_start);
+               good);
+  }
+  if (reader.in_multi()) {
     std::string_view discard[] = {"DISCARD"};
     ExecuteCommand(*fake, discard);
-    if (truncate(path.c_str(), static_cast<off_t>(multi_start)) != 0) {
-      *err = fmt::format("Error truncating the AOF file {}: {}", path, strerror(errno));
-      return false;
-    }
+  }
+  if (truncate(path.c_str(), static_cast<off_t>(good)) != 0) {
+    *err = fmt::format("Error truncating the AOF file {}: {}", path, strerror(errno));
+    return false;
   }
   return true;
 }
@@ -165,21 +164,14 @@ bool Server::AofReplay(const std::string& path, bool last, Client* fake, std::st
 bool Server::AofLoadAtStart(std::string* err) {
   std::string dir = config_.appenddirname;
   aof_ = std::make_unique<AofLog>(dir, config_.appendfilename);
-  std::string manifest_path = aof_->PathOf(aof::ManifestName(config_.appendfilename));
-  std::error_code ec;
-  if (!std::filesystem::exists(manifest_path, ec)) {
+  bool found = false;
+  if (!ReadManifest(*aof_, &found, err)) return false;
+  if (!found) {
     // No AOF yet: start from an empty dataset (as Redis, the RDB file is not read when the AOF
     // is on) and write a base of it so the folder is complete from the first write.
     LogNotice("No AOF in {}: creating it", dir);
     return AofCreateFromDataset(err);
   }
-  std::string text;
-  {
-    MappedFile m;
-    if (!m.Open(manifest_path, err)) return false;
-    text.assign(m.view());
-  }
-  if (!aof::Manifest::Parse(text, &aof_->manifest(), err)) return false;
   const aof::ManifestFile* base = aof_->manifest().base();
   auto incrs = aof_->manifest().incrs();
   loading_ = true;
@@ -267,14 +259,10 @@ void Server::AofFlush() {
 bool Server::AofEnable(std::string* err) {
   if (aof_enabled_) return true;
   aof_ = std::make_unique<AofLog>(config_.appenddirname, config_.appendfilename);
-  // Continue an existing folder's numbering.
-  std::string manifest_path = aof_->PathOf(aof::ManifestName(config_.appendfilename));
-  std::error_code ec;
-  if (std::filesystem::exists(manifest_path, ec)) {
-    MappedFile m;
-    std::string ignored;
-    if (m.Open(manifest_path, &ignored)) aof::Manifest::Parse(m.view(), &aof_->manifest(), &ignored);
-  }
+  // Continue an existing folder's numbering (a broken manifest is replaced).
+  bool found = false;
+  std::string ignored;
+  ReadManifest(*aof_, &found, &ignored);
   if (!AofCreateFromDataset(err)) {
     aof_.reset();
     return false;
@@ -306,13 +294,10 @@ bool Server::AofRewriteBackground(std::string* err) {
   if (!aof_enabled_) {
     // As Redis: with the AOF off, a rewrite still writes a base and a manifest naming it.
     aof_ = std::make_unique<AofLog>(config_.appenddirname, config_.appendfilename);
-    std::string manifest_path = aof_->PathOf(aof::ManifestName(config_.appendfilename));
-    MappedFile mf;
+    bool found = false;
     std::string ignored;
+    ReadManifest(*aof_, &found, &ignored);
     std::error_code ec;
-    if (std::filesystem::exists(manifest_path, ec) && mf.Open(manifest_path, &ignored)) {
-      aof::Manifest::Parse(mf.view(), &aof_->manifest(), &ignored);
-    }
     std::filesystem::create_directories(aof_->dir(), ec);
   }
   AofFlush();

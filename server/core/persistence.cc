@@ -210,7 +210,6 @@ bool Server::RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* mi
   o.limits = {&hl, &sl, &zl, &ll};
   o.now_ms = clock_.NowMs();
   o.access = AccessFor(config_.maxmemory_policy);
-  o.lru_clock = keyspace_->lru_clock;
   o.key_load_delay = config_.key_load_delay;
   o.progress_every = static_cast<size_t>(config_.loading_process_events_interval_bytes);
   // While loading, clients are served between chunks: commands without the `loading` flag get

@@ -1,6 +1,8 @@
 #include "server/persistence/aof.h"
 
 #include <algorithm>
+#include <strings.h>
+
 #include <charconv>
 
 #include <fmt/core.h>
@@ -208,6 +210,13 @@ CommandReader::Result CommandReader::Next(std::vector<std::string>* argv) {
     p += static_cast<size_t>(len) + 2;
   }
   pos_ = p;
+  const std::string& name = (*argv)[0];
+  if (strcasecmp(name.c_str(), "multi") == 0) {
+    in_multi_ = true;
+    multi_start_ = start_;
+  } else if (strcasecmp(name.c_str(), "exec") == 0 || strcasecmp(name.c_str(), "discard") == 0) {
+    in_multi_ = false;
+  }
   return Result::kCommand;
 }
 

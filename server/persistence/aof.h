@@ -56,11 +56,18 @@ class CommandReader {
   // Bytes consumed by complete commands so far.
   size_t consumed() const { return pos_; }
   const std::string& error() const { return error_; }
+  // Whether the commands read so far end inside MULTI (no EXEC or DISCARD yet).
+  bool in_multi() const { return in_multi_; }
+  // Where the part that can be kept ends: before an unfinished MULTI, else before the command
+  // last looked at (the end of the data after kEnd).
+  size_t safe_end() const { return in_multi_ ? multi_start_ : start_; }
 
  private:
   std::string_view data_;
   size_t pos_ = 0;
   size_t start_ = 0;
+  bool in_multi_ = false;
+  size_t multi_start_ = 0;
   std::string error_;
 };
 

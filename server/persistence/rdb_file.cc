@@ -302,7 +302,7 @@ bool Load(std::string_view data, Keyspace& ks, const LoadOptions& o, LoadResult*
       if (o.access == Access::kLfu && freq >= 0) {
         kv->set_lru((LfuMinutes(o.now_ms) << 8) | static_cast<uint32_t>(freq));
       } else if (o.access == Access::kLru && idle >= 0) {
-        int64_t clock = o.lru_clock;
+        int64_t clock = ks.lru_clock;  // the keyspace's LRU clock, as the server keeps it
         int64_t abs = clock - idle;
         if (abs < 0) abs = (clock + kLruClockMax / 2) % kLruClockMax;
         kv->set_lru(static_cast<uint32_t>(abs));

@@ -43,7 +43,6 @@ struct LoadOptions {
   int64_t now_ms = 0;
   bool drop_expired = true;  // a master drops keys already expired
   Access access = Access::kNone;
-  uint32_t lru_clock = 0;
   // Called every `progress_every` bytes of input (and once at the start) with the bytes done
   // and the total; returning false aborts the load ("Loading aborted").
   std::function<bool(size_t done, size_t total)> progress;

@@ -37,7 +37,6 @@ struct Verdict {
   bool ok = true;
   size_t valid_up_to = 0;  // bytes of complete commands (before an open MULTI)
   size_t size = 0;
-  bool truncated = false;  // the damage is a cut-off tail
   std::string why;
 };
 
@@ -46,33 +45,15 @@ Verdict CheckCommands(const std::string& data) {
   v.size = data.size();
   CommandReader r(data);
   std::vector<std::string> argv;
-  size_t multi_start = 0;
-  bool in_multi = false;
-  for (;;) {
-    auto res = r.Next(&argv);
-    if (res == CommandReader::Result::kEnd) break;
-    if (res != CommandReader::Result::kCommand) {
-      v.ok = false;
-      v.truncated = res == CommandReader::Result::kTruncated;
-      v.why = v.truncated ? "the file ends inside a command" : r.error();
-      v.valid_up_to = in_multi ? multi_start : r.offset();
-      return v;
-    }
-    if (strcasecmp(argv[0].c_str(), "multi") == 0) {
-      in_multi = true;
-      multi_start = r.offset();
-    } else if (strcasecmp(argv[0].c_str(), "exec") == 0) {
-      in_multi = false;
-    }
+  CommandReader::Result res;
+  while ((res = r.Next(&argv)) == CommandReader::Result::kCommand) {
   }
-  if (in_multi) {
-    v.ok = false;
-    v.truncated = true;
-    v.why = "a MULTI without EXEC at the end";
-    v.valid_up_to = multi_start;
-    return v;
-  }
-  v.valid_up_to = data.size();
+  v.valid_up_to = r.safe_end();
+  if (res == CommandReader::Result::kEnd && !r.in_multi()) return v;
+  v.ok = false;
+  v.why = res == CommandReader::Result::kCorrupt ? r.error()
+          : res == CommandReader::Result::kTruncated ? "the file ends inside a command"
+                                                       : "a MULTI without EXEC at the end";
   return v;
 }
 
