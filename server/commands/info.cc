@@ -136,21 +136,21 @@ void AppendPersistence(Server& s, std::string& o) {
       "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n"
       "rdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\n"
       "rdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\n"
-      "rdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\n"
+      "rdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:{}\r\n"
       "rdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\n"
       "aof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\n"
       "aof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\n"
-      "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\n"
+      "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\naof_last_cow_size:{}\r\n"
       "module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
       s.dirty, s.rdb_child_pid() > 0 ? 1 : 0, s.last_save_time_s,
       s.rdb_last_bgsave_ok() ? "ok" : "err", s.rdb_last_bgsave_time_s(),
       s.rdb_child_pid() > 0 ? (s.clock().NowMs() - s.rdb_save_start_ms()) / 1000 : -1,
-      s.rdb_saves(), s.rdb_last_load_keys_expired(), s.rdb_last_load_keys_loaded(),
+      s.rdb_saves(), s.rdb_last_cow_size(), s.rdb_last_load_keys_expired(), s.rdb_last_load_keys_loaded(),
       s.aof_enabled() ? 1 : 0, s.aof_child_pid() > 0 ? 1 : 0, s.aof_rewrite_scheduled() ? 1 : 0,
       s.aof_last_rewrite_time_s(),
       s.aof_child_pid() > 0 ? (s.clock().NowMs() - s.aof_rewrite_start_ms()) / 1000 : -1,
       s.aof_last_rewrite_ok() ? "ok" : "err", s.aof_rewrites(),
-      s.aof() == nullptr || s.aof()->last_write_ok() ? "ok" : "err");
+      s.aof() == nullptr || s.aof()->last_write_ok() ? "ok" : "err", s.aof_last_cow_size());
   if (s.aof_enabled() && s.aof() != nullptr) {
     const AofLog& a = *s.aof();
     o += fmt::format(

@@ -20,6 +20,7 @@
 #include "server/core/memory_stats.h"
 #include "server/core/server.h"
 #include "server/persistence/aof.h"
+#include "server/persistence/aof_rewrite.h"
 #include "server/persistence/rdb_file.h"
 
 namespace tessera {
@@ -231,9 +232,12 @@ bool Server::AofCreateFromDataset(std::string* err) {
   }
   aof::Manifest& m = aof_->manifest();
   int64_t base_seq = m.last_base_seq() + 1, incr_seq = m.last_incr_seq() + 1;
-  std::string base = aof::BaseName(config_.appendfilename, base_seq, true);
+  bool preamble = config_.aof_use_rdb_preamble;
+  std::string base = aof::BaseName(config_.appendfilename, base_seq, preamble);
   rdb::SaveOptions opts = RdbSaveOptions();
-  if (!rdb::SaveFile(aof_->PathOf(base), *keyspace_, opts, err)) return false;
+  bool saved = preamble ? rdb::SaveFile(aof_->PathOf(base), *keyspace_, opts, err)
+                        : aof::SaveCommandsFile(aof_->PathOf(base), *keyspace_, opts.functions, err);
+  if (!saved) return false;
   std::string incr = aof::IncrName(config_.appendfilename, incr_seq);
   std::vector<aof::ManifestFile> old = m.files;
   m.files = {{base, base_seq, 'b'}, {incr, incr_seq, 'i'}};
@@ -252,7 +256,15 @@ void Server::AofFlush() {
   AppendFsync policy = aof_fsync_policy();
   if (policy == AppendFsync::kEverysec || aof_->has_pending() || policy == AppendFsync::kAlways) {
     if (config_.no_appendfsync_on_rewrite && aof_child_pid_ > 0) policy = AppendFsync::kNo;
-    aof_->Flush(policy, clock_.NowMs());
+    if (!aof_->Flush(policy, clock_.NowMs()) && policy == AppendFsync::kAlways) {
+      // What this turn wrote is not on disk, so no reply of this turn may leave: the clients
+      // waiting for one are disconnected (a client that saw no reply must assume its write may
+      // not have happened). Redis exits here; we keep serving reads and retry the write each
+      // turn, refusing writes until it succeeds.
+      for (Client* c : pending_writes_) {
+        if (!c->Has(kClientFake)) ScheduleClose(c, false);
+      }
+    }
   }
 }
 
@@ -305,9 +317,10 @@ bool Server::AofRewriteBackground(std::string* err) {
   int64_t incr_seq = m.last_incr_seq() + 1;
   std::string incr = aof::IncrName(config_.appendfilename, incr_seq);
   rdb::SaveOptions opts = RdbSaveOptions();
-  std::string base = aof::BaseName(config_.appendfilename, m.last_base_seq() + 1, true);
+  bool preamble = config_.aof_use_rdb_preamble;
+  std::string base = aof::BaseName(config_.appendfilename, m.last_base_seq() + 1, preamble);
   std::string tmp = aof_->PathOf(fmt::format("temp-rewriteaof-bg-{}.aof", getpid()));
-  pid_t pid = ForkSnapshot(tmp, opts);
+  pid_t pid = ForkSnapshot(tmp, opts, !preamble);
   if (pid < 0) {
     *err = fmt::format("ERR Can't rewrite append only file in background: fork: {}",
                        strerror(errno));
@@ -337,6 +350,7 @@ void Server::CheckAofChild() {
   pid_t r = waitpid(aof_child_pid_, &status, WNOHANG);
   if (r == 0) return;
   aof_child_pid_ = -1;
+  aof_last_cow_size_ = TakeChildCowSize();
   aof_last_rewrite_time_s_ = (clock_.NowMs() - aof_rewrite_start_ms_) / 1000;
   bool ok = r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (!ok || !aof_) {
@@ -354,17 +368,26 @@ void Server::CheckAofChild() {
     aof_last_rewrite_ok_ = false;
     return;
   }
-  std::vector<aof::ManifestFile> keep, drop;
+  // The replaced base and incremental files become history: deleted once the new manifest is
+  // durable, or kept (listed as history, newest first, as Redis orders them) while
+  // aof-disable-auto-gc is on.
+  std::vector<aof::ManifestFile> keep, replaced, history;
   for (const auto& f : m.files) {
-    if (f.type == 'i' && f.seq >= aof_rewrite_incr_seq_) {
+    if (f.type == 'h') {
+      history.push_back(f);
+    } else if (f.type == 'i' && f.seq >= aof_rewrite_incr_seq_) {
       keep.push_back(f);
     } else {
-      drop.push_back(f);
+      replaced.push_back(f);
     }
   }
   aof::Manifest next;
   next.files.push_back({aof_rewrite_base_, m.last_base_seq() + 1, 'b'});
-  for (const auto& f : keep) next.files.push_back(f);
+  for (auto it = replaced.rbegin(); it != replaced.rend(); ++it) {
+    next.files.push_back({it->name, it->seq, 'h'});
+  }
+  next.files.insert(next.files.end(), history.begin(), history.end());
+  next.files.insert(next.files.end(), keep.begin(), keep.end());
   aof::Manifest prev = m;
   m = next;
   std::string why;
@@ -374,12 +397,39 @@ void Server::CheckAofChild() {
     aof_last_rewrite_ok_ = false;
     return;
   }
-  for (const auto& f : drop) unlink(aof_->PathOf(f.name).c_str());
+  if (!config_.aof_disable_auto_gc) AofDeleteHistory();
   struct stat st;
   if (stat(base_path.c_str(), &st) == 0) aof_->set_base_size(static_cast<uint64_t>(st.st_size));
   aof_last_rewrite_ok_ = true;
   ++aof_rewrites_;
   LogNotice("Background AOF rewrite finished successfully");
+}
+
+void Server::AofDeleteHistory() {
+  if (!aof_) return;
+  aof::Manifest& m = aof_->manifest();
+  std::vector<aof::ManifestFile> history;
+  aof::Manifest next;
+  for (const auto& f : m.files) (f.type == 'h' ? history : next.files).push_back(f);
+  if (history.empty()) return;
+  aof::Manifest prev = m;
+  m = next;
+  std::string why;
+  if (!aof_->WriteManifest(&why)) {
+    LogWarning("{}", why);
+    m = prev;
+    return;
+  }
+  for (const auto& f : history) {
+    unlink(aof_->PathOf(f.name).c_str());
+    LogNotice("Removed the history file {} in the background", f.name);
+  }
+}
+
+bool ApplyAofAutoGc(void* server, std::string*) {
+  auto* s = static_cast<Server*>(server);
+  if (s->started() && !s->config().aof_disable_auto_gc) s->AofDeleteHistory();
+  return true;
 }
 
 void Server::KillAofChild() {

@@ -36,9 +36,14 @@ void AofLog::FsyncThread() {
     fsync_running_ = true;
     int fd = fd_;
     lk.unlock();
-    if (fd >= 0) fdatasync(fd);
+    int rc = fd >= 0 ? fdatasync(fd) : 0;
+    int why = rc == 0 ? 0 : errno;
     lk.lock();
     fsync_running_ = false;
+    if (why != 0 && bg_fsync_errno_ == 0) {
+      LogWarning("Can't persist the AOF with a background fsync: {}", strerror(why));
+    }
+    bg_fsync_errno_ = why;
   }
 }
 
@@ -113,20 +118,22 @@ bool AofLog::Flush(AppendFsync policy, int64_t now_ms) {
     ssize_t n = write(fd_, buf_.data(), buf_.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (last_write_ok_) {
+      if (last_write_ok_ || errno != last_write_errno_) {
         LogWarning("Error writing to the AOF file: {}", strerror(errno));
       }
+      last_write_errno_ = errno;
       last_write_ok_ = false;
       return false;
     }
     size_ += static_cast<uint64_t>(n);
     buf_.erase(0, static_cast<size_t>(n));
   }
-  if (!last_write_ok_) LogWarning("AOF write error looks solved. Redis can write again.");
+  if (!last_write_ok_) LogWarning("AOF write error looks solved, writes are accepted again.");
   last_write_ok_ = true;
   if (policy == AppendFsync::kAlways) {
     if (fdatasync(fd_) != 0) {
       LogWarning("Can't persist the AOF with fsync: {}", strerror(errno));
+      last_write_errno_ = errno;
       last_write_ok_ = false;
       return false;
     }
@@ -135,6 +142,16 @@ bool AofLog::Flush(AppendFsync policy, int64_t now_ms) {
     MaybeBackgroundFsync(now_ms);
   }
   return true;
+}
+
+bool AofLog::last_write_ok() {
+  std::lock_guard<std::mutex> lk(mu_);
+  return last_write_ok_ && bg_fsync_errno_ == 0;
+}
+
+int AofLog::last_write_errno() {
+  std::lock_guard<std::mutex> lk(mu_);
+  return last_write_ok_ ? bg_fsync_errno_ : last_write_errno_;
 }
 
 void AofLog::MaybeBackgroundFsync(int64_t now_ms) {

@@ -51,7 +51,10 @@ class AofLog : public PropagationSink {
   uint64_t base_size() const { return base_size_; }
   void set_base_size(uint64_t n) { base_size_ = n; }
   uint64_t delayed_fsync() const { return delayed_fsync_; }
-  bool last_write_ok() const { return last_write_ok_; }
+  // False after a failed write or fsync (also a background one) until one succeeds again;
+  // writes are refused meanwhile (MISCONF), as Redis does.
+  bool last_write_ok();
+  int last_write_errno();
   int fd() const { return fd_; }
 
  private:
@@ -68,6 +71,7 @@ class AofLog : public PropagationSink {
   uint64_t base_size_ = 0;
   uint64_t delayed_fsync_ = 0;
   bool last_write_ok_ = true;
+  int last_write_errno_ = 0;
   int64_t last_fsync_ms_ = 0;
 
   std::mutex mu_;
@@ -75,6 +79,7 @@ class AofLog : public PropagationSink {
   bool fsync_requested_ = false;
   bool fsync_running_ = false;
   bool stop_ = false;
+  int bg_fsync_errno_ = 0;
   std::thread thread_;
 };
 

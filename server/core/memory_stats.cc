@@ -117,6 +117,19 @@ size_t ProcessRss() {
   return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
+size_t ProcessPrivateDirty() {
+  FILE* f = fopen("/proc/self/smaps_rollup", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  size_t total_kb = 0;
+  while (fgets(line, sizeof(line), f) != nullptr) {
+    unsigned long kb = 0;
+    if (sscanf(line, "Private_Dirty: %lu kB", &kb) == 1) total_kb += kb;
+  }
+  fclose(f);
+  return total_kb * 1024;
+}
+
 size_t TotalSystemMemory() {
   return static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }

@@ -25,6 +25,9 @@ void RegisterMemoryThread();
 // Resident set size of this process from /proc.
 size_t ProcessRss();
 size_t TotalSystemMemory();
+// Private dirty bytes of this process (/proc/self/smaps_rollup). In a forked child this is what
+// copy-on-write cost: the pages the parent changed since the fork, plus the child's own.
+size_t ProcessPrivateDirty();
 // Asks the allocator to return unused pages (MEMORY PURGE).
 void PurgeAllocator();
 // A human-readable allocator report (MEMORY MALLOC-STATS).

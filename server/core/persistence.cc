@@ -2,6 +2,7 @@
 // save points from the cron, loading at start and DEBUG RELOAD, and the INFO persistence
 // figures. The file format itself is server/persistence/rdb_file.
 #include <signal.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include "server/keyspace/list_value.h"
 #include "server/keyspace/set_value.h"
 #include "server/keyspace/zset_value.h"
+#include "server/persistence/aof_rewrite.h"
 #include "server/persistence/rdb_file.h"
 #include "server/scripting/lua_engine.h"
 
@@ -68,23 +70,47 @@ bool Server::RdbSave(std::string* err) {
   return true;
 }
 
-pid_t Server::ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts) {
+uint64_t Server::TakeChildCowSize() {
+  uint64_t cow = 0;
+  if (child_info_fd_ >= 0) {
+    if (read(child_info_fd_, &cow, sizeof(cow)) != sizeof(cow)) cow = 0;
+    close(child_info_fd_);
+    child_info_fd_ = -1;
+  }
+  return cow;
+}
+
+pid_t Server::ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts,
+                           bool as_commands) {
   int64_t start_us = Clock::RealMonotonicUs();
+  // The child reports its copy-on-write size through a pipe when it is done.
+  int info[2] = {-1, -1};
+  if (pipe2(info, O_CLOEXEC | O_NONBLOCK) != 0) info[0] = info[1] = -1;
   pid_t pid = fork();
-  if (pid < 0) return pid;
+  if (pid < 0) {
+    if (info[0] >= 0) close(info[0]), close(info[1]);
+    return pid;
+  }
   if (pid == 0) {
     // The child: write the snapshot of this moment and leave without running destructors.
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     std::string why;
-    bool ok = rdb::SaveFile(path, *keyspace_, opts, &why);
+    bool ok = as_commands ? aof::SaveCommandsFile(path, *keyspace_, opts.functions, &why)
+                          : rdb::SaveFile(path, *keyspace_, opts, &why);
     if (ok) {
+      uint64_t cow = ProcessPrivateDirty();
+      LogNotice("Copy-on-write of the snapshot child: {} MB", cow >> 20);
       LogNotice("DB saved on disk");
+      if (info[1] >= 0) (void)!write(info[1], &cow, sizeof(cow));
     } else {
       LogWarning("{}", why);
     }
     _exit(ok ? 0 : 1);
   }
+  if (info[1] >= 0) close(info[1]);
+  if (child_info_fd_ >= 0) close(child_info_fd_);
+  child_info_fd_ = info[0];
   rdb_fork_usec_ = Clock::RealMonotonicUs() - start_us;
   if (config_.latency_monitor_threshold > 0) {
     latency_.Add("fork", rdb_fork_usec_ / 1000, config_.latency_monitor_threshold,
@@ -125,6 +151,7 @@ void Server::CheckChildDone() {
   pid_t r = waitpid(rdb_child_pid_, &status, WNOHANG);
   if (r == 0) return;
   bool ok = r == rdb_child_pid_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  rdb_last_cow_size_ = TakeChildCowSize();
   int64_t now_ms = clock_.NowMs();
   rdb_last_bgsave_time_s_ = (now_ms - rdb_save_start_ms_) / 1000;
   if (ok) {
@@ -220,11 +247,13 @@ bool Server::RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* mi
     if (loop_ != nullptr) loop_->ProcessEventsWhileBlocked();
     return !shutdown_requested;
   };
+  // An AOF's RDB base loads inside the AOF load, which stays in the loading state after it.
+  bool outer_loading = loading_;
   loading_ = true;
   loading_start_s_ = clock_.NowMs() / 1000;
   loading_loaded_bytes_ = loading_total_bytes_ = 0;
   bool ok = rdb::LoadFile(path, *keyspace_, o, res, missing, err);
-  loading_ = false;
+  loading_ = outer_loading;
   if (!ok || *missing) return ok;
   for (const std::string& code : res->functions) {
     std::string name, why;

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cstring>
+
 #include <algorithm>
 
 #include <fmt/core.h>
@@ -658,7 +660,7 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   } else {
     pre_command_oom_ = false;
   }
-  if (loading_ && !cmd->Is(kCmdLoading)) {
+  if (loading_ && !cmd->Is(kCmdLoading) && !c.Has(kClientFake)) {  // the AOF loader is fake
     RejectCommand(c, cmd, "LOADING Redis is loading the dataset in memory");
     return true;
   }
@@ -666,6 +668,14 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   if (config_.stop_writes_on_bgsave_error && !config_.save.empty() && !rdb_last_bgsave_ok_ &&
       !c.Has(kClientMaster) && (cmd->Is(kCmdWrite) || cmd->fullname == "ping")) {
     RejectCommand(c, cmd, err::kMisconf);
+    return true;
+  }
+  // So does a failed AOF write or fsync, until a write succeeds again.
+  if (aof_enabled_ && aof_ && !c.Has(kClientMaster) &&
+      (cmd->Is(kCmdWrite) || cmd->fullname == "ping") && !aof_->last_write_ok()) {
+    RejectCommand(c, cmd,
+                  fmt::format("MISCONF Errors writing to the AOF file: {}",
+                              strerror(aof_->last_write_errno())));
     return true;
   }
   if (!cmd->Is(kCmdAllowBusy)) {

@@ -301,6 +301,8 @@ class Server : public KeyspaceEvents {
   // Writes buffered AOF records (and fsyncs per appendfsync) before replies leave.
   void AofFlush();
   void KillAofChild();
+  // Removes the history files (replaced by a rewrite) from the manifest and the disk.
+  void AofDeleteHistory();
   bool aof_enabled() const { return aof_enabled_; }
   AofLog* aof() { return aof_.get(); }
   pid_t aof_child_pid() const { return aof_child_pid_; }
@@ -322,6 +324,8 @@ class Server : public KeyspaceEvents {
   uint64_t rdb_saves() const { return rdb_saves_; }
   int64_t rdb_fork_usec() const { return rdb_fork_usec_; }
   uint64_t total_forks() const { return total_forks_; }
+  uint64_t rdb_last_cow_size() const { return rdb_last_cow_size_; }
+  uint64_t aof_last_cow_size() const { return aof_last_cow_size_; }
   uint64_t rdb_last_load_keys_loaded() const { return rdb_last_load_keys_loaded_; }
   uint64_t rdb_last_load_keys_expired() const { return rdb_last_load_keys_expired_; }
 
@@ -398,7 +402,12 @@ class Server : public KeyspaceEvents {
   std::string RdbPath() const;
   // Forks a child that writes an RDB snapshot of this moment to `path` and exits (0 on
   // success); records the fork's latency. Returns the child's pid, or -1 with errno.
-  pid_t ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts);
+  // Forks a child that writes the dataset to `path`: an RDB image, or commands (an AOF base
+  // without RDB preamble) when `as_commands`.
+  pid_t ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts,
+                     bool as_commands = false);
+  // The copy-on-write bytes the finished child reported (0 if it did not).
+  uint64_t TakeChildCowSize();
   rdb::SaveOptions RdbSaveOptions();
   void CheckChildDone();
   void SavePointsCron();
@@ -431,6 +440,8 @@ class Server : public KeyspaceEvents {
   uint64_t rdb_saves_ = 0;
   int64_t rdb_fork_usec_ = 0;
   uint64_t total_forks_ = 0;
+  int child_info_fd_ = -1;  // read end of the running child's report pipe
+  uint64_t rdb_last_cow_size_ = 0, aof_last_cow_size_ = 0;
   uint64_t rdb_last_load_keys_loaded_ = 0;
   uint64_t rdb_last_load_keys_expired_ = 0;
   size_t clients_mem_total_ = 0;

@@ -468,7 +468,7 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Bool("aof-timestamp-enabled", &c.aof_timestamp_enabled, "no"));
   reg.Add(Bool("no-appendfsync-on-rewrite", &c.no_appendfsync_on_rewrite, "no"));
   reg.Add(Bool("aof-rewrite-incremental-fsync", &c.aof_rewrite_incremental_fsync, "yes"));
-  reg.Add(Bool("aof-disable-auto-gc", &c.aof_disable_auto_gc, "no"));
+  reg.Add(Bool("aof-disable-auto-gc", &c.aof_disable_auto_gc, "no", 0, ApplyAofAutoGc));
   reg.Add(Int("auto-aof-rewrite-percentage", &c.auto_aof_rewrite_percentage, "100", 0,
               INT32_MAX));
   reg.Add(Mem("auto-aof-rewrite-min-size", &c.auto_aof_rewrite_min_size, "64mb", 0, kLongMax));

@@ -151,5 +151,6 @@ bool ApplyDir(void* server, std::string* err);
 bool ApplyMaxmemory(void* server, std::string* err);
 bool ApplyActiveDefrag(void* server, std::string* err);  // defrag_cron.cc
 bool ApplyAppendonly(void* server, std::string* err);    // aof.cc
+bool ApplyAofAutoGc(void* server, std::string* err);     // aof.cc
 
 }  // namespace tessera

@@ -136,19 +136,20 @@ std::string Serialize(Keyspace& ks, const SaveOptions& opts) {
   return image;
 }
 
-bool SaveFile(const std::string& path, Keyspace& ks, const SaveOptions& opts, std::string* err) {
+bool WriteFileAtomically(const std::string& path, const std::function<bool(const Sink&)>& produce,
+                         std::string* err) {
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   std::string tmp = (slash == std::string::npos ? "" : path.substr(0, slash + 1)) +
                     fmt::format("temp-{}.rdb", getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
-    *err = fmt::format("Failed opening the temp RDB file {} (in server root dir {}) for saving: "
-                       "{}", tmp, dir, strerror(errno));
+    *err = fmt::format("Failed opening the temp file {} (in server root dir {}) for saving: {}",
+                       tmp, dir, strerror(errno));
     return false;
   }
   int write_errno = 0;
-  Writer w([&](std::string_view chunk) {
+  Sink sink = [&](std::string_view chunk) {
     while (!chunk.empty()) {
       ssize_t n = write(fd, chunk.data(), chunk.size());
       if (n < 0) {
@@ -159,8 +160,8 @@ bool SaveFile(const std::string& path, Keyspace& ks, const SaveOptions& opts, st
       chunk.remove_prefix(static_cast<size_t>(n));
     }
     return true;
-  });
-  bool ok = WriteAll(ks, opts, w);
+  };
+  bool ok = produce(sink);
   if (ok && fsync(fd) != 0) {
     write_errno = errno;
     ok = false;
@@ -187,6 +188,16 @@ bool SaveFile(const std::string& path, Keyspace& ks, const SaveOptions& opts, st
     close(dfd);
   }
   return true;
+}
+
+bool SaveFile(const std::string& path, Keyspace& ks, const SaveOptions& opts, std::string* err) {
+  return WriteFileAtomically(
+      path,
+      [&](const Sink& sink) {
+        Writer w(sink);
+        return WriteAll(ks, opts, w);
+      },
+      err);
 }
 
 bool Load(std::string_view data, Keyspace& ks, const LoadOptions& o, LoadResult* out,

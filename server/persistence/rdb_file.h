@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,6 +33,12 @@ struct SaveOptions {
   std::vector<std::string> functions;                    // library codes
 };
 
+// Receives a file's bytes in chunks; false stops the writer (a write error).
+using Sink = std::function<bool(std::string_view)>;
+// Writes what `produce` hands its sink to a temp file next to `path`, fsyncs it, renames it
+// over `path` and fsyncs the folder. On failure `path` is untouched and *err says why.
+bool WriteFileAtomically(const std::string& path, const std::function<bool(const Sink&)>& produce,
+                         std::string* err);
 // Writes the dataset to `path` atomically (temp file, fsync, rename). On failure the old file
 // is untouched and *err says why.
 bool SaveFile(const std::string& path, Keyspace& ks, const SaveOptions& opts, std::string* err);

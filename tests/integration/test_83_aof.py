@@ -350,3 +350,117 @@ def test_bgsave_waits_for_a_running_rewrite(start_server, tmp_path):
     assert wait_until(lambda: (data / "dump.rdb").exists(), 30)
     assert wait_until(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, 30)
     assert c.info("persistence")["rdb_last_bgsave_status"] == "ok"
+
+
+def stream_state(c, key):
+    """What a digest leaves out of a stream: counters, groups, PEL and consumers."""
+    def text(v):
+        if isinstance(v, bytes):
+            return v.decode()
+        return [text(x) for x in v] if isinstance(v, list) else v
+
+    def pairs(flat):
+        return {flat[i]: flat[i + 1] for i in range(0, len(flat), 2)}
+    info = pairs(text(c.execute_command("XINFO", "STREAM", key, "FULL")))
+    groups = []
+    for g in map(pairs, info["groups"]):
+        pel = [(e[0], e[2], e[3]) for e in g["pending"]]  # id, consumer, delivery count
+        consumers = sorted((x["name"], len(x["pending"])) for x in map(pairs, g["consumers"]))
+        groups.append((g["name"], g["last-delivered-id"], g["entries-read"], pel, consumers))
+    return (info["length"], info["last-generated-id"], info["max-deleted-entry-id"],
+            info["entries-added"], groups)
+
+
+def rewrite_and_wait(c, rewrites):
+    assert c.bgrewriteaof() is True
+    assert wait_until(lambda: c.info("persistence")["aof_rewrite_in_progress"] == 0
+                      and c.info("persistence")["aof_rewrites"] == rewrites, 30)
+    assert c.info("persistence")["aof_last_bgrewrite_status"] == "ok"
+
+
+def test_rewrite_without_rdb_preamble_writes_commands(start_server, tmp_path):
+    from test_80_dump_restore import make_values
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes", "--aof-use-rdb-preamble", "no")
+    c = s.client()
+    keys = make_values(c)
+    c.xgroup_create("st:empty", "g", id="$")
+    c.xgroup_create("st:new", "g", id="$", mkstream=True)
+    c.set("ttl", "v", px=100_000)
+    c.select(5)
+    c.hset("db5", "f", "v")
+    c.select(0)
+    c.function_load("#!lua name=lib\nredis.register_function('f1', function() return 7 end)")
+    rewrite_and_wait(c, 1)
+    base = aof_dir(data) / "appendonly.aof.2.base.aof"
+    text = base.read_bytes()
+    assert text.startswith(b"*3\r\n$8\r\nFUNCTION\r\n$4\r\nLOAD\r\n")
+    assert b"REDIS" not in text[:5]
+    manifest = (aof_dir(data) / "appendonly.aof.manifest").read_text()
+    assert manifest == ("file appendonly.aof.2.base.aof seq 2 type b\n"
+                        "file appendonly.aof.2.incr.aof seq 2 type i\n")
+    c.set("after", "1")
+    before = dataset_digest(c)
+    streams = {k: stream_state(c, k) for k in ("st:full", "st:empty", "st:new")}
+    s.stop()
+    c2 = start_in(start_server, data, "--appendonly", "yes").client()
+    assert dataset_digest(c2) == before
+    assert {k: stream_state(c2, k) for k in streams} == streams
+    assert 90_000 < c2.pttl("ttl") <= 100_000
+    assert c2.fcall("f1", 0) == 7
+    # Redis 7.0 loads the command-format base too.
+    ref_dir = tmp_path / "ref"
+    shutil.copytree(aof_dir(data), ref_dir / "appendonlydir")
+    ref = ReferenceRedis(ref_dir, args=["--appendonly", "yes"])
+    try:
+        rc = ref.client()
+        assert dataset_digest(rc) == before
+        assert {k: stream_state(rc, k) for k in streams} == streams
+    finally:
+        ref.stop()
+    assert keys
+
+
+def test_aof_disable_auto_gc_keeps_history_files(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes", "--aof-disable-auto-gc", "yes")
+    c = s.client()
+    c.set("a", "1")
+    rewrite_and_wait(c, 1)
+    c.set("b", "2")
+    rewrite_and_wait(c, 2)
+    manifest = (aof_dir(data) / "appendonly.aof.manifest").read_text()
+    assert manifest == ("file appendonly.aof.3.base.rdb seq 3 type b\n"
+                        "file appendonly.aof.2.incr.aof seq 2 type h\n"
+                        "file appendonly.aof.2.base.rdb seq 2 type h\n"
+                        "file appendonly.aof.1.incr.aof seq 1 type h\n"
+                        "file appendonly.aof.1.base.rdb seq 1 type h\n"
+                        "file appendonly.aof.3.incr.aof seq 3 type i\n")
+    assert (aof_dir(data) / "appendonly.aof.1.incr.aof").exists()
+    # History is not loaded: a restart sees the dataset once.
+    c.incr("n")
+    before = dataset_digest(c)
+    s.stop()
+    s = start_in(start_server, data, "--appendonly", "yes", "--aof-disable-auto-gc", "yes")
+    c = s.client()
+    assert dataset_digest(c) == before and c.get("n") == "1"
+    # Turning the collection back on deletes the history.
+    c.config_set("aof-disable-auto-gc", "no")
+    assert sorted(p.name for p in aof_dir(data).iterdir()) == [
+        "appendonly.aof.3.base.rdb", "appendonly.aof.3.incr.aof", "appendonly.aof.manifest"]
+    assert "type h" not in (aof_dir(data) / "appendonly.aof.manifest").read_text()
+
+
+def test_copy_on_write_is_reported(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes")
+    c = s.client()
+    c.execute_command("DEBUG", "POPULATE", "200000", "k", "100")
+    rewrite_and_wait(c, 1)
+    assert c.save() is True
+    assert c.bgsave() is True
+    assert wait_until(lambda: c.info("persistence")["rdb_bgsave_in_progress"] == 0, 30)
+    info = c.info("persistence")
+    # The child's own buffers alone dirty some pages; a plausible size is well under the data.
+    assert 0 < info["rdb_last_cow_size"] < 200 * 1024 * 1024
+    assert 0 < info["aof_last_cow_size"] < 200 * 1024 * 1024
