@@ -256,7 +256,8 @@ void Server::AofFlush() {
   AppendFsync policy = aof_fsync_policy();
   if (policy == AppendFsync::kEverysec || aof_->has_pending() || policy == AppendFsync::kAlways) {
     if (config_.no_appendfsync_on_rewrite && aof_child_pid_ > 0) policy = AppendFsync::kNo;
-    if (!aof_->Flush(policy, clock_.NowMs()) && policy == AppendFsync::kAlways) {
+    bool fresh = aof_->TakeFed();
+    if (!aof_->Flush(policy, clock_.NowMs()) && policy == AppendFsync::kAlways && fresh) {
       // What this turn wrote is not on disk, so no reply of this turn may leave: the clients
       // waiting for one are disconnected (a client that saw no reply must assume its write may
       // not have happened). Redis exits here; we keep serving reads and retry the write each

@@ -97,6 +97,7 @@ bool AofLog::OpenIncr(const std::string& name, std::string* err) {
 }
 
 void AofLog::Feed(int dbid, std::span<const std::string> argv) {
+  fed_ = true;
   if (timestamps_) {
     int64_t now_s = Clock::RealUs() / 1000000;
     if (now_s > last_ts_s_) {

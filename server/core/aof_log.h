@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "server/core/server.h"
 #include "server/persistence/aof.h"
@@ -46,6 +47,8 @@ class AofLog : public PropagationSink {
   void Close();
 
   bool has_pending() const { return !buf_.empty(); }
+  // Whether commands were fed since the last call (this loop turn's writes).
+  bool TakeFed() { return std::exchange(fed_, false); }
   size_t buffered() const { return buf_.size(); }
   uint64_t current_size() const { return size_; }
   uint64_t base_size() const { return base_size_; }
@@ -66,6 +69,7 @@ class AofLog : public PropagationSink {
   std::string buf_;
   int selected_db_ = -1;
   bool timestamps_ = false;
+  bool fed_ = false;
   int64_t last_ts_s_ = 0;
   uint64_t size_ = 0;
   uint64_t base_size_ = 0;
