@@ -236,7 +236,7 @@ bool Server::AofCreateFromDataset(std::string* err) {
   std::string base = aof::BaseName(config_.appendfilename, base_seq, preamble);
   rdb::SaveOptions opts = RdbSaveOptions();
   bool saved = preamble ? rdb::SaveFile(aof_->PathOf(base), *keyspace_, opts, err)
-                        : aof::SaveCommandsFile(aof_->PathOf(base), *keyspace_, opts.functions, err);
+                        : aof::SaveCommandsFile(aof_->PathOf(base), *keyspace_, opts, err);
   if (!saved) return false;
   std::string incr = aof::IncrName(config_.appendfilename, incr_seq);
   std::vector<aof::ManifestFile> old = m.files;

@@ -41,6 +41,7 @@ rdb::SaveOptions Server::RdbSaveOptions() {
   o.checksum = config_.rdbchecksum;
   o.access = AccessFor(config_.maxmemory_policy);
   o.now_ms = clock_.NowMs();
+  o.key_save_delay = config_.rdb_key_save_delay;
   o.aux = {{"redis-ver", std::string(kRedisVersion)},
            {"redis-bits", "64"},
            {"ctime", std::to_string(o.now_ms / 1000)},
@@ -96,7 +97,7 @@ pid_t Server::ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     std::string why;
-    bool ok = as_commands ? aof::SaveCommandsFile(path, *keyspace_, opts.functions, &why)
+    bool ok = as_commands ? aof::SaveCommandsFile(path, *keyspace_, opts, &why)
                           : rdb::SaveFile(path, *keyspace_, opts, &why);
     if (ok) {
       uint64_t cow = ProcessPrivateDirty();

@@ -473,6 +473,7 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
               INT32_MAX));
   reg.Add(Mem("auto-aof-rewrite-min-size", &c.auto_aof_rewrite_min_size, "64mb", 0, kLongMax));
   reg.Add(Int("key-load-delay", &c.key_load_delay, "0", INT32_MIN, INT32_MAX));
+  reg.Add(Int("rdb-key-save-delay", &c.rdb_key_save_delay, "0", INT32_MIN, INT32_MAX));
   reg.Add(Int("loading-process-events-interval-bytes",
               &c.loading_process_events_interval_bytes, "2097152", 1024, INT32_MAX));
   // Lazy freeing

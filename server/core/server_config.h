@@ -102,6 +102,7 @@ struct ServerConfig {
   bool rdbchecksum = true;
   bool stop_writes_on_bgsave_error = true;
   int64_t key_load_delay = 0;  // hidden test knob, as Redis's
+  int64_t rdb_key_save_delay = 0;  // likewise, for the saving child
   // Append-only file
   bool appendonly = false;
   std::string appendfilename = "appendonly.aof";

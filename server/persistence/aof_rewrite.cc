@@ -205,10 +205,9 @@ void WriteKey(Out& o, KeyValue* kv) {
 
 }  // namespace
 
-bool WriteDatasetCommands(Keyspace& ks, const std::vector<std::string>& functions,
-                          const rdb::Sink& sink) {
+bool WriteDatasetCommands(Keyspace& ks, const rdb::SaveOptions& opts, const rdb::Sink& sink) {
   Out o(sink);
-  for (const std::string& code : functions) {
+  for (const std::string& code : opts.functions) {
     o.Header(3);
     o.Bulk("FUNCTION");
     o.Bulk("LOAD");
@@ -225,16 +224,16 @@ bool WriteDatasetCommands(Keyspace& ks, const std::vector<std::string>& function
       if (!ok) return;
       WriteKey(o, kv);
       ok = o.MaybeFlush();
+      rdb::KeyDelay(opts.key_save_delay);
     });
   }
   return ok && o.Flush();
 }
 
-bool SaveCommandsFile(const std::string& path, Keyspace& ks,
-                      const std::vector<std::string>& functions, std::string* err) {
+bool SaveCommandsFile(const std::string& path, Keyspace& ks, const rdb::SaveOptions& opts,
+                      std::string* err) {
   return rdb::WriteFileAtomically(
-      path, [&](const rdb::Sink& sink) { return WriteDatasetCommands(ks, functions, sink); },
-      err);
+      path, [&](const rdb::Sink& sink) { return WriteDatasetCommands(ks, opts, sink); }, err);
 }
 
 }  // namespace tessera::aof

@@ -16,11 +16,11 @@ class Keyspace;
 namespace aof {
 
 // Hands the commands to `sink` in chunks; false when the sink failed.
-bool WriteDatasetCommands(Keyspace& ks, const std::vector<std::string>& functions,
-                          const rdb::Sink& sink);
+// Uses opts.functions and opts.key_save_delay.
+bool WriteDatasetCommands(Keyspace& ks, const rdb::SaveOptions& opts, const rdb::Sink& sink);
 // Writes them to `path` atomically (temp file, fsync, rename).
-bool SaveCommandsFile(const std::string& path, Keyspace& ks,
-                      const std::vector<std::string>& functions, std::string* err);
+bool SaveCommandsFile(const std::string& path, Keyspace& ks, const rdb::SaveOptions& opts,
+                      std::string* err);
 
 }  // namespace aof
 }  // namespace tessera

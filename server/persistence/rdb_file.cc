@@ -97,6 +97,7 @@ bool WriteAll(Keyspace& ks, const SaveOptions& o, Writer& w) {
       std::string_view key = kv->key();
       AppendObject(out, kv, o.compress, &key);
       ok = w.MaybeFlush();
+      KeyDelay(o.key_save_delay);
     });
   }
   if (!ok) return false;
@@ -125,6 +126,16 @@ bool ReadLe(std::string_view& in, size_t n, uint64_t* v) {
 bool IsObjectType(uint8_t t) { return t <= kZset2 || (t >= kHashZipmap && t <= kStreamListpacks2); }
 
 }  // namespace
+
+void KeyDelay(int64_t delay) {
+  if (delay > 0) {
+    usleep(static_cast<useconds_t>(delay));
+  } else if (delay < 0) {
+    int64_t until = Clock::RealMonotonicUs() * 1000 - delay;
+    while (Clock::RealMonotonicUs() * 1000 < until) {
+    }
+  }
+}
 
 std::string Serialize(Keyspace& ks, const SaveOptions& opts) {
   std::string image;
@@ -322,13 +333,7 @@ bool Load(std::string_view data, Keyspace& ks, const LoadOptions& o, LoadResult*
       ++out->keys_loaded;
     }
     expire = idle = freq = -1;
-    if (o.key_load_delay > 0) {
-      usleep(static_cast<useconds_t>(o.key_load_delay));
-    } else if (o.key_load_delay < 0) {
-      int64_t until = Clock::RealMonotonicUs() * 1000 - o.key_load_delay;
-      while (Clock::RealMonotonicUs() * 1000 < until) {
-      }
-    }
+    KeyDelay(o.key_load_delay);
   }
   if (version >= 5) {
     size_t before_crc = offset();

@@ -31,7 +31,12 @@ struct SaveOptions {
   int64_t now_ms = 0;
   std::vector<std::pair<std::string, std::string>> aux;  // written after the header
   std::vector<std::string> functions;                    // library codes
+  int64_t key_save_delay = 0;  // rdb-key-save-delay, see KeyDelay
 };
+
+// Redis's test knobs rdb-key-save-delay / key-load-delay: a pause after each key, > 0
+// microseconds of sleep, < 0 nanoseconds of busy wait.
+void KeyDelay(int64_t delay);
 
 // Receives a file's bytes in chunks; false stops the writer (a write error).
 using Sink = std::function<bool(std::string_view)>;
@@ -54,9 +59,7 @@ struct LoadOptions {
   // and the total; returning false aborts the load ("Loading aborted").
   std::function<bool(size_t done, size_t total)> progress;
   size_t progress_every = 2 << 20;
-  // Pause after each key (Redis's key-load-delay, for tests): > 0 microseconds of sleep,
-  // < 0 nanoseconds of busy wait.
-  int64_t key_load_delay = 0;
+  int64_t key_load_delay = 0;  // see KeyDelay
 };
 
 struct LoadResult {

@@ -273,3 +273,22 @@ def test_clients_get_loading_while_the_file_loads(start_server, tmp_path):
     assert info["loading_total_bytes"] > 0
     assert wait_until(lambda: c2.info("persistence")["loading"] == 0, 30)
     assert c2.dbsize() == 20000
+
+
+def test_a_crash_during_bgsave_leaves_the_previous_file(start_server, tmp_path):
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--rdb-key-save-delay", "200")
+    c = s.client()
+    c.mset({f"old:{i}": i for i in range(100)})
+    c.config_set("rdb-key-save-delay", "0")
+    assert c.save() is True
+    saved = dataset_digest(c)
+    c.mset({f"new:{i}": i for i in range(5000)})
+    c.config_set("rdb-key-save-delay", "200")
+    assert c.bgsave() is True
+    time.sleep(0.3)
+    assert c.info("persistence")["rdb_bgsave_in_progress"] == 1  # 5100 keys x 200 us
+    assert list(data.glob("temp-*.rdb"))
+    s.kill()  # the server and its saving child
+    c2 = start_in(start_server, data).client()
+    assert dataset_digest(c2) == saved

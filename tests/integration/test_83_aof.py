@@ -464,3 +464,25 @@ def test_copy_on_write_is_reported(start_server, tmp_path):
     # The child's own buffers alone dirty some pages; a plausible size is well under the data.
     assert 0 < info["rdb_last_cow_size"] < 200 * 1024 * 1024
     assert 0 < info["aof_last_cow_size"] < 200 * 1024 * 1024
+
+
+def test_a_crash_during_a_rewrite_keeps_every_write(start_server, tmp_path):
+    """SIGKILL of the server and its rewriting child mid-rewrite: the old base and incremental
+    files plus the new incremental file (listed in the manifest when the rewrite started) hold
+    every acknowledged write; the half-written temp base is never loaded."""
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes", "--appendfsync", "always",
+                 "--rdb-key-save-delay", "200")
+    c = s.client()
+    c.mset({f"before:{i}": i for i in range(5000)})
+    assert c.bgrewriteaof() is True
+    assert c.info("persistence")["aof_rewrite_in_progress"] == 1
+    c.mset({f"during:{i}": i for i in range(500)})
+    time.sleep(0.3)
+    assert c.info("persistence")["aof_rewrite_in_progress"] == 1  # 5000 keys x 200 us
+    expected = dataset_digest(c)
+    assert list(aof_dir(data).glob("temp-*"))  # the half-written base
+    s.kill()
+    c2 = start_in(start_server, data, "--appendonly", "yes").client()
+    assert dataset_digest(c2) == expected
+    assert c2.dbsize() == 5500
