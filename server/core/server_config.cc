@@ -454,7 +454,8 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Int("active-defrag-max-scan-fields", &c.active_defrag_max_scan_fields, "1000", 1,
               kLongMax));
   // Persistence
-  reg.Add(Custom("save", &c.save, "", SetSave, GetSave, kMultiArg | kAppendLines));
+  reg.Add(Custom("save", &c.save, "3600 1 300 100 60 10000", SetSave, GetSave,
+                 kMultiArg | kAppendLines));
   reg.Add(Str("dbfilename", &c.dbfilename, "dump.rdb", kProtected));
   reg.Add(Bool("rdbcompression", &c.rdbcompression, "yes"));
   reg.Add(Bool("rdbchecksum", &c.rdbchecksum, "yes"));

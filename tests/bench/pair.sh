@@ -12,7 +12,7 @@ start() {  # NAME PORT -> starts the server in its own session
   local name=$1 port=$2
   if [ "$name" = tessera ]; then
     # shellcheck disable=SC2086  # TESSERA_ARGS: extra arguments, split on spaces
-    setsid "$TESSERA" --bind 127.0.0.1 --port "$port" --dir "$WORK" ${TESSERA_ARGS:-} \
+    setsid "$TESSERA" --bind 127.0.0.1 --port "$port" --save '' --dir "$WORK" ${TESSERA_ARGS:-} \
       >"$WORK/$name.log" 2>&1 &
   else
     setsid redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no \

@@ -16,7 +16,7 @@ mode=${1:-all}
 WORK=$(mktemp -d /tmp/tessera-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 RS="redis-server --bind 127.0.0.1 --save '' --appendonly no --dir $WORK"
-TS="$TESSERA --bind 127.0.0.1 --dir $WORK"
+TS="$TESSERA --bind 127.0.0.1 --save '' --dir $WORK"
 
 throughput() {
   # A is Tessera, B is Redis: the A/B column is the tessera/redis ratio.

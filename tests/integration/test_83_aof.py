@@ -486,3 +486,38 @@ def test_a_crash_during_a_rewrite_keeps_every_write(start_server, tmp_path):
     c2 = start_in(start_server, data, "--appendonly", "yes").client()
     assert dataset_digest(c2) == expected
     assert c2.dbsize() == 5500
+
+
+def test_appendfsync_always_syncs_before_each_reply(start_server, tmp_path):
+    """What a power cut would keep is what reached fdatasync. Traces the server's system calls
+    (strace) while a client writes: every +OK of a write must follow an fdatasync of the AOF
+    file that came after the write of that command's record."""
+    if shutil.which("strace") is None:
+        pytest.fail("strace is missing (tools/dev/dev.sh setup test installs it)")
+    data = tmp_path / "data"
+    s = start_in(start_server, data, "--appendonly", "yes", "--appendfsync", "always")
+    c = s.client()
+    trace = tmp_path / "trace.txt"
+    tracer = subprocess.Popen(["strace", "-f", "-qq", "-s", "40", "-o", str(trace),
+                               "-e", "trace=write,writev,sendto,sendmsg,fdatasync,fsync",
+                               "-p", str(s.pid)], stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: c.ping() and trace.exists() and "PONG" in trace.read_text(), 10)
+        for i in range(200):
+            assert c.set(f"key:{i}", i) is True
+    finally:
+        tracer.terminate()
+        tracer.wait(10)
+    aof_fd, dirty, oks = None, False, 0
+    for line in trace.read_text().splitlines():
+        call = line.split(" ", 1)[1] if line[0].isdigit() else line
+        if call.startswith("write(") and "SET" in call and call.split("(")[1].startswith(
+                tuple(f"{fd}, \"*" for fd in range(3, 1000))):
+            aof_fd = call.split("(")[1].split(",")[0]
+            dirty = True
+        elif aof_fd is not None and call.startswith((f"fdatasync({aof_fd})", f"fsync({aof_fd})")):
+            dirty = False
+        elif "+OK" in call:
+            assert not dirty, "a write was acknowledged before its AOF record was synced"
+            oks += 1
+    assert aof_fd is not None and oks >= 200

@@ -19,7 +19,7 @@ BUILD_PACKAGES=(cmake ninja-build ccache g++ pkg-config libboost1.81-dev libprot
   protobuf-compiler libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev
   libbenchmark-dev libjemalloc-dev libssl-dev liblua5.1-0-dev liblzf-dev lua-cjson-dev
   lua-bitop-dev)
-TEST_PACKAGES=(python3-pytest python3-redis redis-server redis-tools iproute2 procps lsof)
+TEST_PACKAGES=(python3-pytest python3-redis redis-server redis-tools iproute2 procps lsof strace)
 
 setup() {
   local missing=() wanted=("${BUILD_PACKAGES[@]}")
