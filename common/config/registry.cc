@@ -155,6 +155,7 @@ bool Registry::Set(Option& opt, std::span<const std::string> args, std::string* 
       return false;
     }
     case OptionDef::Kind::kString:
+      if (d.check != nullptr && !d.check(d.name, v, err)) return false;
       *static_cast<std::string*>(d.target) = v;
       return true;
     case OptionDef::Kind::kCustom:

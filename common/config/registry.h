@@ -43,6 +43,8 @@ struct OptionDef {
   bool (*custom_set)(void* target, std::span<const std::string> args, std::string* err) =
       nullptr;
   std::string (*custom_get)(const void* target) = nullptr;
+  // kString: refuses a value (false + *err) before it is stored.
+  bool (*check)(std::string_view name, std::string_view value, std::string* err) = nullptr;
   // Called after a runtime change (CONFIG SET); returning false rolls the change back.
   bool (*apply)(void* ctx, std::string* err) = nullptr;
 };

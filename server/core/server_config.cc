@@ -276,6 +276,24 @@ OptionDef Str(std::string_view name, std::string* target, std::string_view def,
   return d;
 }
 
+// dbfilename, appendfilename and appenddirname name a file in `dir`, never a path (Redis 7).
+bool CheckFileName(std::string_view name, std::string_view v, std::string* err) {
+  if (v.find('/') == std::string_view::npos) return true;
+  *err = std::string(name) + " can't be a path, just a filename";
+  return false;
+}
+
+bool CheckDirName(std::string_view name, std::string_view v, std::string* err) {
+  if (v.find('/') == std::string_view::npos) return true;
+  *err = std::string(name) + " can't be a path, just a dirname";
+  return false;
+}
+
+OptionDef Checked(OptionDef d, bool (*check)(std::string_view, std::string_view, std::string*)) {
+  d.check = check;
+  return d;
+}
+
 OptionDef Enum(std::string_view name, int* target, std::string_view def,
                std::span<const EnumName> names, uint32_t flags = 0,
                bool (*apply)(void*, std::string*) = nullptr) {
@@ -456,13 +474,16 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   // Persistence
   reg.Add(Custom("save", &c.save, "3600 1 300 100 60 10000", SetSave, GetSave,
                  kMultiArg | kAppendLines));
-  reg.Add(Str("dbfilename", &c.dbfilename, "dump.rdb", kProtected));
+  reg.Add(Checked(Str("dbfilename", &c.dbfilename, "dump.rdb", kProtected), CheckFileName));
   reg.Add(Bool("rdbcompression", &c.rdbcompression, "yes"));
   reg.Add(Bool("rdbchecksum", &c.rdbchecksum, "yes"));
   reg.Add(Bool("stop-writes-on-bgsave-error", &c.stop_writes_on_bgsave_error, "yes"));
   reg.Add(Bool("appendonly", &c.appendonly, "no", 0, ApplyAppendonly));
-  reg.Add(Str("appendfilename", &c.appendfilename, "appendonly.aof", kImmutable));
-  reg.Add(Str("appenddirname", &c.appenddirname, "appendonlydir", kImmutable));
+  reg.Add(Checked(Str("appendfilename", &c.appendfilename, "appendonly.aof", kImmutable),
+                  CheckFileName));
+  reg.Add(Checked(Str("appenddirname", &c.appenddirname, "appendonlydir", kImmutable),
+                  CheckDirName));
+  reg.Add(Bool("rdb-del-sync-files", &c.rdb_del_sync_files, "no"));
   reg.Add(Enum("appendfsync", &c.appendfsync, "everysec", kFsyncPolicies));
   reg.Add(Bool("aof-use-rdb-preamble", &c.aof_use_rdb_preamble, "yes"));
   reg.Add(Bool("aof-load-truncated", &c.aof_load_truncated, "yes"));

@@ -102,7 +102,8 @@ struct ServerConfig {
   bool rdbchecksum = true;
   bool stop_writes_on_bgsave_error = true;
   int64_t key_load_delay = 0;  // hidden test knob, as Redis's
-  int64_t rdb_key_save_delay = 0;  // likewise, for the saving child
+  int64_t rdb_key_save_delay = 0;
+  bool rdb_del_sync_files = false;  // acts with replication: RDBs made only for a sync  // likewise, for the saving child
   // Append-only file
   bool appendonly = false;
   std::string appendfilename = "appendonly.aof";

@@ -292,3 +292,18 @@ def test_a_crash_during_bgsave_leaves_the_previous_file(start_server, tmp_path):
     s.kill()  # the server and its saving child
     c2 = start_in(start_server, data).client()
     assert dataset_digest(c2) == saved
+
+
+@pytest.mark.parametrize("name,value,kind", [("dbfilename", "/tmp/x.rdb", "filename"),
+                                             ("appendfilename", "a/b.aof", "filename"),
+                                             ("appenddirname", "sub/dir", "dirname")])
+def test_file_names_cannot_be_paths(start_server, name, value, kind):
+    s = start_server([f"--{name}", value], wait=False)
+    assert s.proc.wait(timeout=10) != 0
+    s.stop()
+    assert f"{name} can't be a path, just a {kind}" in s.log_text()
+
+
+def test_rdb_del_sync_files_is_a_known_setting(r):
+    assert r.config_get("rdb-del-sync-files") == {"rdb-del-sync-files": "no"}
+    assert r.config_set("rdb-del-sync-files", "yes") is True
