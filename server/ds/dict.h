@@ -85,6 +85,34 @@ class Dict {
     return nullptr;
   }
 
+  // Links e unless its key is present (one hash, one walk of the chain); returns the entry
+  // already there, or nullptr when e was linked.
+  Entry* InsertUnique(Entry* e) { return InsertUnique(e, Traits::Hash(Traits::Key(e))); }
+  Entry* InsertUnique(Entry* e, uint64_t h) {
+    std::string_view key = Traits::Key(e);
+    if (rehashing()) RehashStep();
+    ExpandIfNeeded();
+    for (int t = 0; t <= 1; ++t) {
+      if (table_[t] == nullptr) continue;
+      for (Entry* x = table_[t][h & Mask(t)]; x != nullptr; x = Next(x)) {
+        if (Traits::Key(x) == key) return x;
+      }
+      if (!rehashing()) break;
+    }
+    int t = rehashing() ? 1 : 0;
+    Entry** slot = &table_[t][h & Mask(t)];
+    SetNext(e, *slot);
+    *slot = e;
+    ++used_[t];
+    return nullptr;
+  }
+
+  // Starts loading the bucket of hash h into the cache (a bulk loader calls this before it
+  // parses the value, so the insert that follows does not wait for memory).
+  void Prefetch(uint64_t h) const {
+    if (table_[0] != nullptr) __builtin_prefetch(&table_[0][h & Mask(0)]);
+  }
+
   // Links a new entry; the key must not be present.
   void Insert(Entry* e) { Insert(e, Traits::Hash(Traits::Key(e))); }
   void Insert(Entry* e, uint64_t h) {

@@ -31,6 +31,19 @@ void Db::Add(KeyValue* kv) {
   }
 }
 
+bool Db::AddUnique(KeyValue* kv, uint64_t hash) {
+  int slot = SlotOf(kv->key());
+  if (keys_.InsertUnique(slot, kv, hash) != nullptr) return false;
+  if (kv->has_expire()) expires_.Insert(slot, kv);
+  return true;
+}
+
+void Db::Reserve(size_t keys, size_t expires) {
+  if (keys_.slot_bits() != 0) return;
+  keys_.table(0).Expand(keys);
+  expires_.table(0).Expand(expires);
+}
+
 KeyValue* Db::Unlink(std::string_view key) {
   int slot = SlotOf(key);
   KeyValue* kv = keys_.Remove(slot, key);

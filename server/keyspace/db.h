@@ -51,6 +51,19 @@ class Db {
 
   // Links a new object (key absent) and indexes its TTL.
   void Add(KeyValue* kv);
+  // Links kv and indexes its TTL unless the key is present (then nothing changes and the
+  // caller keeps kv); false in that case.
+  // `hash` is KeyHash(key), as PrefetchKey returned it.
+  bool AddUnique(KeyValue* kv, uint64_t hash);
+  // Starts fetching the bucket `key` goes to; returns the key's hash for AddUnique.
+  uint64_t PrefetchKey(std::string_view key) {
+    uint64_t h = KeyHash(key);
+    keys_.table(SlotOf(key)).Prefetch(h);
+    return h;
+  }
+  // Sizes the tables for this many keys and TTLs up front (RDB's RESIZEDB), so loading does
+  // not rehash as it goes. Only for the single-table layout (cluster tables grow per slot).
+  void Reserve(size_t keys, size_t expires);
   // Unlinks key from both indexes; returns the object for the caller to free, or nullptr.
   KeyValue* Unlink(std::string_view key);
   // Puts `fresh` in the place of `old` (same key) in both indexes. Frees nothing.

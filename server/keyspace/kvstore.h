@@ -32,6 +32,12 @@ class KvStore {
 
   Entry* Find(int slot, std::string_view key) { return tables_[slot].Find(key); }
   Entry* Find(int slot, std::string_view key, uint64_t h) { return tables_[slot].Find(key, h); }
+  // Links e unless its key is present; returns the entry already there, else nullptr.
+  Entry* InsertUnique(int slot, Entry* e, uint64_t h) {
+    Entry* there = tables_[slot].InsertUnique(e, h);
+    if (there == nullptr) Count(slot, 1);
+    return there;
+  }
   void Insert(int slot, Entry* e) {
     tables_[slot].Insert(e);
     Count(slot, 1);

@@ -2,6 +2,7 @@
 
 #include <liblzf/lzf.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -194,6 +195,51 @@ bool ZipmapElements(std::string_view zm, std::vector<std::string>* out) {
 KeyValue* Fail(KeyValue* kv) {
   if (kv != nullptr) KeyValue::Free(kv);
   return nullptr;
+}
+
+// A listpack-encoded hash or zset from a file is kept as it is (one copy, as Redis does) when
+// it is what this server would have built itself: within the listpack limits, no duplicate
+// field or member, and for a zset valid scores in (score, member) order. Anything else is
+// rebuilt element by element, which applies the limits and refuses duplicates.
+bool PairsWithinLimits(uint8_t* lp, int64_t max_entries, int64_t max_value, bool zset) {
+  size_t n = lp::Length(lp);
+  if (n == 0 || n % 2 != 0 || n / 2 > static_cast<size_t>(max_entries)) return false;
+  char buf[24];
+  std::vector<std::string> names;
+  names.reserve(n / 2);
+  double prev_score = 0;
+  std::string prev_member;
+  bool first = true;
+  for (uint8_t* p = lp::First(lp); p != nullptr; p = lp::Next(lp, p)) {
+    std::string_view name = lp::Get(p).View(buf);
+    if (name.size() > static_cast<size_t>(max_value)) return false;
+    names.emplace_back(name);
+    p = lp::Next(lp, p);
+    if (p == nullptr) return false;
+    lp::Value v = lp::Get(p);
+    if (!zset) {
+      if (v.View(buf).size() > static_cast<size_t>(max_value)) return false;
+      continue;
+    }
+    double score;
+    if (v.is_int) {
+      score = static_cast<double>(v.ival);
+    } else {
+      if (v.sval.empty() || v.sval.size() > 127) return false;
+      std::string t(v.sval);
+      char* end = nullptr;
+      score = strtod(t.c_str(), &end);
+      if (end != t.c_str() + t.size() || std::isnan(score)) return false;
+    }
+    if (!first && (score < prev_score || (score == prev_score && names.back() <= prev_member))) {
+      return false;
+    }
+    first = false;
+    prev_score = score;
+    prev_member = names.back();
+  }
+  std::sort(names.begin(), names.end());
+  return std::adjacent_find(names.begin(), names.end()) == names.end();
 }
 
 KeyValue* BuildHash(std::string_view key, const std::vector<std::string>& items,
@@ -706,6 +752,10 @@ KeyValue* ReadObject(uint8_t type, std::string_view& in, std::string_view key,
     }
     case kZsetListpack: {
       if (!ReadListpack(in, &s)) return nullptr;
+      if (PairsWithinLimits(LpData(s), limits.zset->max_listpack_entries,
+                            limits.zset->max_listpack_value, true)) {
+        return KeyValue::NewPtr(key, ObjType::kZset, Encoding::kListpack, lp::Dup(LpData(s)), -1);
+      }
       std::vector<std::string> elems;
       ListpackElements(s, &elems);
       return BuildZsetFromText(key, elems, *limits.zset);
@@ -721,6 +771,10 @@ KeyValue* ReadObject(uint8_t type, std::string_view& in, std::string_view key,
     }
     case kHashListpack: {
       if (!ReadListpack(in, &s)) return nullptr;
+      if (PairsWithinLimits(LpData(s), limits.hash->max_listpack_entries,
+                            limits.hash->max_listpack_value, false)) {
+        return KeyValue::NewPtr(key, ObjType::kHash, Encoding::kListpack, lp::Dup(LpData(s)), -1);
+      }
       std::vector<std::string> items;
       ListpackElements(s, &items);
       return BuildHash(key, items, *limits.hash);

@@ -281,6 +281,10 @@ bool Load(std::string_view data, Keyspace& ks, const LoadOptions& o, LoadResult*
     if (type == kOpResizeDb) {
       uint64_t a, b;
       if (!ReadLen(in, &a) || !ReadLen(in, &b)) return fail("Short read of RESIZEDB sizes");
+      // Hints only: a damaged file must not make us allocate a huge table.
+      if (db != nullptr && a <= (uint64_t{1} << 32) && b <= a && a <= in.size()) {
+        db->Reserve(static_cast<size_t>(a), static_cast<size_t>(b));
+      }
       continue;
     }
     if (type == kOpAux) {
@@ -301,15 +305,12 @@ bool Load(std::string_view data, Keyspace& ks, const LoadOptions& o, LoadResult*
     }
     if (!IsObjectType(type)) return fail(fmt::format("Unknown RDB encoding type {}", type));
     if (!ReadString(in, &key)) return fail("Short read of a key");
+    uint64_t hash = db->PrefetchKey(key);  // the bucket arrives while the value is parsed
     size_t at = offset();
     KeyValue* kv = ReadObject(type, in, key, o.limits);
     if (kv == nullptr) {
       in = data.substr(at);
       return fail(fmt::format("Bad data format for key '{}' of RDB type {}", key, type));
-    }
-    if (db->Find(key) != nullptr) {
-      KeyValue::Free(kv);
-      return fail(fmt::format("RDB has duplicated key '{}' in DB {}", key, db->id()));
     }
     if (expire >= 0 && o.drop_expired && expire < o.now_ms) {
       KeyValue::Free(kv);
@@ -329,7 +330,10 @@ bool Load(std::string_view data, Keyspace& ks, const LoadOptions& o, LoadResult*
         if (abs < 0) abs = (clock + kLruClockMax / 2) % kLruClockMax;
         kv->set_lru(static_cast<uint32_t>(abs));
       }
-      db->Add(kv);
+      if (!db->AddUnique(kv, hash)) {
+        KeyValue::Free(kv);
+        return fail(fmt::format("RDB has duplicated key '{}' in DB {}", key, db->id()));
+      }
       ++out->keys_loaded;
     }
     expire = idle = freq = -1;
