@@ -63,6 +63,29 @@ TEST_F(DictTest, InsertFindRemove) {
   EXPECT_NE(d.Find("k1"), nullptr);
 }
 
+// InsertUnique links a new key once and reports the entry already there for a duplicate,
+// also while a rehash (started by Expand) is under way and across both tables.
+TEST_F(DictTest, InsertUniqueRefusesDuplicatesDuringRehash) {
+  for (int i = 0; i < 100; ++i) Add("k" + std::to_string(i));
+  while (d.Rehash(100)) {
+  }
+  ASSERT_TRUE(d.Expand(5000));
+  ASSERT_TRUE(d.rehashing());
+  for (int i = 0; i < 200; ++i) {
+    auto* n = new Node{nullptr, "k" + std::to_string(i)};
+    Node* there = d.InsertUnique(n);
+    if (i < 100) {
+      ASSERT_NE(there, nullptr);
+      EXPECT_EQ(there->key, n->key);
+      delete n;
+    } else {
+      EXPECT_EQ(there, nullptr);
+    }
+  }
+  EXPECT_EQ(d.size(), 200u);
+  for (int i = 0; i < 200; ++i) EXPECT_NE(d.Find("k" + std::to_string(i)), nullptr);
+}
+
 // Against a reference map with random operations: the table always agrees, and each single
 // operation moves at most a bounded number of buckets (no full-table rehash in one call).
 TEST_F(DictTest, RandomOperationsAgreeWithReferenceModel) {
