@@ -27,5 +27,6 @@ void RegisterFunctionCommands(CommandTable& t);
 void RegisterMemoryCommands(CommandTable& t);
 void RegisterDumpCommands(CommandTable& t);
 void RegisterPersistenceCommands(CommandTable& t);
+void RegisterReplicationCommands(CommandTable& t);
 
 }  // namespace tessera

@@ -11,6 +11,7 @@
 #include "common/strutil.h"
 #include "server/core/aof_log.h"
 #include "server/core/memory_stats.h"
+#include "server/core/replication.h"
 #include "server/core/server.h"
 #include "server/scripting/lua_engine.h"
 
@@ -170,7 +171,7 @@ void AppendStats(Server& s, std::string& o) {
       "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n"
       "instantaneous_input_kbps:{:.2f}\r\ninstantaneous_output_kbps:{:.2f}\r\n"
       "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n"
-      "rejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n"
+      "rejected_connections:{}\r\nsync_full:{}\r\nsync_partial_ok:{}\r\nsync_partial_err:{}\r\n"
       "expired_keys:{}\r\nexpired_stale_perc:{:.2f}\r\nexpired_time_cap_reached_count:{}\r\n"
       "expire_cycle_cpu_milliseconds:{}\r\nevicted_keys:{}\r\nevicted_clients:{}\r\n"
       "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n"
@@ -187,7 +188,8 @@ void AppendStats(Server& s, std::string& o) {
       "reply_buffer_expands:0\r\n",
       st.total_connections_received, st.total_commands_processed,
       static_cast<int64_t>(st.ops_per_sec.Rate()), st.net_input_bytes, st.net_output_bytes,
-      st.input_kbps.Rate() / 1024, st.output_kbps.Rate() / 1024, st.rejected_connections,
+      st.input_kbps.Rate() / 1024, st.output_kbps.Rate() / 1024, st.rejected_connections, st.sync_full,
+      st.sync_partial_ok, st.sync_partial_err,
       ks.expired_keys, ks.expired_stale_perc * 100, ks.expired_time_cap_reached_count,
       ks.expire_cycle_cpu_us / 1000, s.evicted_keys(), s.evicted_clients(), ks.hits, ks.misses,
       s.pubsub().channels(PubSubKind::kChannel).size(), s.pubsub().patterns().size(),
@@ -201,12 +203,30 @@ void AppendStats(Server& s, std::string& o) {
 }
 
 void AppendReplication(Server& s, std::string& o) {
+  const Replication& r = s.replication();
+  o += fmt::format("# Replication\r\nrole:master\r\nconnected_slaves:{}\r\n", r.replicas().size());
+  int i = 0;
+  int64_t now = s.clock().NowMs();
+  for (const Client* c : r.replicas()) {
+    const ReplicaInfo& ri = *c->repl;
+    std::string ip = ri.announced_ip;
+    if (ip.empty()) {
+      size_t colon = c->addr.rfind(':');
+      ip = c->addr.substr(0, colon);
+      if (!ip.empty() && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
+    }
+    o += fmt::format("slave{}:ip={},port={},state={},offset={},lag={}\r\n", i++, ip,
+                     ri.listening_port, Replication::StateName(ri), ri.ack_offset,
+                     (now - ri.ack_time_ms) / 1000);
+  }
+  const ReplBacklog* b = r.backlog();
   o += fmt::format(
-      "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\n"
-      "master_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\n"
-      "master_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\n"
-      "repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
-      s.run_id());
+      "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\n"
+      "master_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{}\r\n"
+      "repl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+      r.replid(), r.replid2(), r.offset(), r.second_offset(), b != nullptr ? 1 : 0,
+      s.config().repl_backlog_size, b != nullptr ? b->first_offset() : 0,
+      b != nullptr ? b->histlen() : 0);
 }
 
 void AppendCpu(std::string& o) {

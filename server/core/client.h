@@ -79,6 +79,8 @@ struct BlockedState {
   int64_t deadline_ms = 0;            // 0: wait forever
   std::vector<std::string> argv;      // the command, re-run when a key becomes ready
   int type = 0;                       // the ObjType a ready key must hold to re-run it
+  int64_t wait_offset = -1;           // WAIT: the offset replicas must acknowledge
+  int wait_replicas = 0;              // WAIT: how many
 };
 
 // A command queued between MULTI and EXEC.
@@ -101,6 +103,23 @@ struct Subscriptions {
   std::unordered_set<std::string> patterns;
   std::unordered_set<std::string> shard_channels;
   size_t total() const { return channels.size() + patterns.size() + shard_channels.size(); }
+};
+
+// A replica attached to this server (after PSYNC/SYNC).
+struct ReplicaInfo {
+  enum class State { kWaitBgsaveStart, kWaitBgsaveEnd, kSendBulk, kOnline };
+  State state = State::kWaitBgsaveStart;
+  int listening_port = 0;    // REPLCONF listening-port
+  std::string announced_ip;  // REPLCONF ip-address
+  bool capa_eof = false;
+  bool capa_psync2 = false;
+  bool old_sync = false;     // SYNC: no +FULLRESYNC line
+  int64_t ack_offset = 0;
+  int64_t ack_time_ms = 0;
+  int64_t initial_offset = 0;  // the offset its full sync started from
+  // Bytes sent before the (held) stream output: +FULLRESYNC, keepalive newlines, the RDB.
+  std::string preamble;
+  size_t preamble_sent = 0;
 };
 
 class Client {
@@ -141,6 +160,11 @@ class Client {
   uint64_t net_output_bytes = 0;
 
   std::unique_ptr<BlockedState> blocked;
+
+  // Set when this client is a replica of this server.
+  std::unique_ptr<ReplicaInfo> repl;
+  // The replication offset after this client's last propagated write (WAIT).
+  int64_t woff = 0;
 
   // Transactions: the queue between MULTI and EXEC, and the WATCHed keys.
   std::vector<QueuedCommand> multi_queue;

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "server/commands/info.h"
 #include "server/core/errors.h"
+#include "server/core/replication.h"
 
 namespace tessera {
 
@@ -137,6 +138,10 @@ class Connection {
   void Flush() {
     if (closed()) return;
     Client& c = *client_;
+    if (c.Has(kClientReplica) && c.repl->state != ReplicaInfo::State::kOnline &&
+        !FlushPreamble()) {
+      return;
+    }
     while (!c.out.empty()) {
       struct iovec iov[kMaxIov];
       int cnt = c.out.Gather(iov, kMaxIov);
@@ -165,6 +170,41 @@ class Connection {
     }
     WantWrite(false);
     if (c.Has(kClientCloseAfterReply)) loop_->CloseClient(client_);
+  }
+
+  // A replica being synchronized: +FULLRESYNC, keepalive newlines and the RDB bulk go out
+  // first; the stream waiting in its output follows once the bulk is through. False while
+  // the stream must still wait (or the socket is full, or closed).
+  bool FlushPreamble() {
+    Client& c = *client_;
+    ReplicaInfo& r = *c.repl;
+    Server& s = loop_->server;
+    while (r.preamble_sent < r.preamble.size()) {
+      ssize_t n = ::write(fd_, r.preamble.data() + r.preamble_sent,
+                          r.preamble.size() - r.preamble_sent);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          WantWrite(true);
+          return false;
+        }
+        LogWarning("Error writing to replica {}: {}", c.addr, strerror(errno));
+        loop_->CloseClient(client_);
+        return false;
+      }
+      ++s.stats().total_writes_processed;
+      s.stats().net_output_bytes += static_cast<uint64_t>(n);
+      c.net_output_bytes += static_cast<uint64_t>(n);
+      r.preamble_sent += static_cast<size_t>(n);
+    }
+    if (r.state == ReplicaInfo::State::kSendBulk) {
+      s.replication().BulkSent(c);
+      return true;
+    }
+    r.preamble.clear();
+    r.preamble_sent = 0;
+    WantWrite(false);
+    return false;
   }
 
   // Leaves the epoll set and closes the socket; the object is freed after this turn.

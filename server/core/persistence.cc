@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "server/core/memory_stats.h"
+#include "server/core/replication.h"
 #include "server/core/server.h"
 #include "server/keyspace/hash_value.h"
 #include "server/keyspace/list_value.h"
@@ -47,6 +48,7 @@ rdb::SaveOptions Server::RdbSaveOptions() {
            {"ctime", std::to_string(o.now_ms / 1000)},
            {"used-mem", std::to_string(UsedMemory())},
            {"aof-base", "0"}};
+  repl_->AppendRdbAux(&o.aux);
   for (const auto& [name, lib] : functions_->libraries()) o.functions.push_back(lib.code);
   return o;
 }
@@ -169,6 +171,7 @@ void Server::CheckChildDone() {
     rdb_last_bgsave_ok_ = false;
   }
   rdb_child_pid_ = -1;
+  repl_->OnBgsaveDone(ok, RdbPath());
 }
 
 void Server::KillRdbChild() {

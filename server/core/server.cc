@@ -16,6 +16,7 @@
 #include "server/core/context.h"
 #include "server/core/errors.h"
 #include "server/core/memory_stats.h"
+#include "server/core/replication.h"
 #include "server/scripting/lua_engine.h"
 
 namespace tessera {
@@ -71,6 +72,7 @@ bool Server::Init(std::string* err) {
   }
   keyspace_ = std::make_unique<Keyspace>(static_cast<int>(config_.databases), 0, this);
   RegisterCommands();
+  repl_ = std::make_unique<Replication>(*this);
   lua_ = std::make_unique<LuaEngine>(*this);
   functions_ = std::make_unique<LuaEngine>(*this, LuaEngine::Mode::kFunctions);
   ApplyRuntimeConfig();
@@ -105,6 +107,7 @@ void Server::RegisterCommands() {
   RegisterMemoryCommands(commands_);
   RegisterDumpCommands(commands_);
   RegisterPersistenceCommands(commands_);
+  RegisterReplicationCommands(commands_);
 }
 
 void Server::ApplyRuntimeConfig() {
@@ -244,10 +247,13 @@ void Server::UnblockClient(Client& c, bool timed_out, std::string_view error,
     bool unknown_sub = false;
     if (const Command* cmd = commands_.Lookup(views, &unknown_sub)) ++cmd->stats.failed;
   }
+  int64_t wait_offset = c.blocked->wait_offset;
   UnregisterBlocked(c);
   c.reply.set_resp3(c.resp == 3);
   c.reply.set_muted(c.Has(kClientReplyOff | kClientCloseAsap));
-  if (timed_out) {
+  if (wait_offset >= 0 && error.empty()) {
+    c.reply.Integer(repl_->CountAcked(wait_offset));  // WAIT: how many got there
+  } else if (timed_out) {
     c.reply.NullArray();  // as Redis for lists, sorted sets and streams
   } else if (!error.empty()) {
     c.reply.Error(error);
@@ -353,6 +359,7 @@ void Server::HandleBlockedClients() {
 
 void Server::DestroyClient(Client* c) {
   UnregisterBlocked(*c);
+  if (c->repl && repl_) repl_->Remove(c);
   watches_.UnwatchAll(*c);
   tracking_.Disable(*c);
   if (c->subs) {
@@ -694,6 +701,7 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
 
 void Server::Call(Client& c, const Command& cmd, std::span<const std::string_view> argv) {
   uint64_t dirty_before = dirty;
+  int64_t repl_offset_before = repl_->offset();
   uint64_t errors_before = stats_.total_error_replies;
   bool skip_this = c.Has(kClientReplySkip);
   c.reply.set_muted(c.Has(kClientReplyOff | kClientReplySkip | kClientCloseAsap));
@@ -736,6 +744,7 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
   }
   if (call_depth_ == 0) {
     FlushPropagation();
+    if (repl_->offset() != repl_offset_before) c.woff = repl_->offset();  // for WAIT
     tracking_.FlushPendingFor(c);  // invalidations of its own writes follow its reply
   }
   CheckOutputLimits(c);
@@ -948,6 +957,7 @@ void Server::Cron() {
   last_expire_timed_out_ = keyspace_->ActiveExpireCycle(now_ms, 1000000 * 25 / 100 / hz);
   keyspace_->CronRehash(1000, config_.activerehashing);
   SavePointsCron();
+  repl_->Cron();
   AofCron();
   if (rdb_child_pid_ <= 0 && aof_child_pid_ <= 0) ActiveDefragCycle();  // moving memory now would copy pages in the child
 }
@@ -995,6 +1005,7 @@ void Server::BeforeSleep() {
   }
   FlushPropagation();
   AofFlush();  // before the loop sends the replies: appendfsync always holds
+  repl_->BeforeSleep();
   if (tracking_.active()) {
     tracking_.BroadcastPending();
     tracking_.Limit(static_cast<size_t>(config_.tracking_table_max_keys));

@@ -95,6 +95,7 @@ struct ServerStats {
   uint64_t unexpected_error_replies = 0;
   uint64_t client_qbuf_limit_disconnections = 0;
   uint64_t client_outbuf_limit_disconnections = 0;
+  uint64_t sync_full = 0, sync_partial_ok = 0, sync_partial_err = 0;
   std::map<std::string, uint64_t, std::less<>> error_codes;  // errorstat_<CODE>
   InstantaneousMetric ops_per_sec;
   InstantaneousMetric input_kbps;
@@ -103,6 +104,7 @@ struct ServerStats {
 
 enum class PauseType { kNone, kWrite, kAll };
 class AofLog;
+class Replication;
 enum class AppendFsync;
 
 // SHUTDOWN's modifiers (PrepareShutdown flags).
@@ -277,6 +279,9 @@ class Server : public KeyspaceEvents {
   uint64_t evicted_clients() const { return evicted_clients_; }
   // The maxmemory-clients limit in bytes now (0: none).
   size_t ClientsMemoryLimit() const;
+
+  // ---- replication (replication.cc) ----
+  Replication& replication() { return *repl_; }
 
   // ---- RDB snapshots (persistence.cc) ----
   bool RdbSave(std::string* err);            // SAVE
@@ -464,6 +469,7 @@ class Server : public KeyspaceEvents {
   bool in_exec_ = false;
 
   std::vector<PropagationSink*> sinks_;
+  std::unique_ptr<Replication> repl_;
   struct PendingOp {
     int dbid;
     std::vector<std::string> argv;

@@ -484,6 +484,11 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Checked(Str("appenddirname", &c.appenddirname, "appendonlydir", kImmutable),
                   CheckDirName));
   reg.Add(Bool("rdb-del-sync-files", &c.rdb_del_sync_files, "no"));
+  // Replication (the master's side so far).
+  reg.Add(Mem("repl-backlog-size", &c.repl_backlog_size, "1mb", 1, kLongMax));
+  reg.Add(Int("repl-timeout", &c.repl_timeout, "60", 1, kIntMax));
+  reg.Add(Int("repl-ping-replica-period", &c.repl_ping_replica_period, "10", 1, kIntMax, 0,
+              nullptr, "repl-ping-slave-period"));
   reg.Add(Enum("appendfsync", &c.appendfsync, "everysec", kFsyncPolicies));
   reg.Add(Bool("aof-use-rdb-preamble", &c.aof_use_rdb_preamble, "yes"));
   reg.Add(Bool("aof-load-truncated", &c.aof_load_truncated, "yes"));

@@ -103,7 +103,10 @@ struct ServerConfig {
   bool stop_writes_on_bgsave_error = true;
   int64_t key_load_delay = 0;  // hidden test knob, as Redis's
   int64_t rdb_key_save_delay = 0;
-  bool rdb_del_sync_files = false;  // acts with replication: RDBs made only for a sync  // likewise, for the saving child
+  bool rdb_del_sync_files = false;
+  int64_t repl_backlog_size = 1 << 20;
+  int64_t repl_timeout = 60;
+  int64_t repl_ping_replica_period = 10;  // acts with replication: RDBs made only for a sync  // likewise, for the saving child
   // Append-only file
   bool appendonly = false;
   std::string appendfilename = "appendonly.aof";

@@ -1,0 +1,150 @@
+// The master's replication commands: REPLCONF, PSYNC, SYNC, WAIT, ROLE.
+#include <fmt/core.h>
+
+#include "common/strutil.h"
+#include "server/commands/families.h"
+#include "server/commands/helpers.h"
+#include "server/core/command.h"
+#include "server/core/context.h"
+#include "server/core/errors.h"
+#include "server/core/replication.h"
+#include "server/core/server.h"
+
+namespace tessera {
+
+namespace {
+
+void ReplConf(CommandContext& ctx) {
+  if (ctx.argc() % 2 == 0) {
+    ctx.reply.Error(err::kSyntax);
+    return;
+  }
+  Client& c = ctx.client;
+  for (size_t i = 1; i < ctx.argc(); i += 2) {
+    std::string_view opt = ctx.argv[i], val = ctx.argv[i + 1];
+    if (EqualsIgnoreCase(opt, "listening-port")) {
+      auto port = ParseInt64(val);
+      if (!port) {
+        ctx.reply.Error(err::kNotInteger);
+        return;
+      }
+      if (!c.repl) c.repl = std::make_unique<ReplicaInfo>();
+      c.repl->listening_port = static_cast<int>(*port);
+    } else if (EqualsIgnoreCase(opt, "ip-address")) {
+      if (!c.repl) c.repl = std::make_unique<ReplicaInfo>();
+      c.repl->announced_ip = std::string(val);
+    } else if (EqualsIgnoreCase(opt, "capa")) {
+      if (!c.repl) c.repl = std::make_unique<ReplicaInfo>();
+      if (EqualsIgnoreCase(val, "eof")) c.repl->capa_eof = true;
+      if (EqualsIgnoreCase(val, "psync2")) c.repl->capa_psync2 = true;
+    } else if (EqualsIgnoreCase(opt, "ack")) {
+      // From a replica: its processed offset. No reply, as Redis.
+      auto off = ParseInt64(val);
+      if (c.Has(kClientReplica) && off) ctx.server.replication().Ack(c, *off);
+      ctx.reply.set_muted(true);
+      return;
+    } else if (EqualsIgnoreCase(opt, "getack")) {
+      ctx.reply.set_muted(true);  // only a replica answers (with an ACK), and never replies
+      return;
+    } else if (EqualsIgnoreCase(opt, "rdb-only") || EqualsIgnoreCase(opt, "rdb-filter-only")) {
+      // Accepted for redis-cli --rdb; nothing changes for a normal sync.
+    } else {
+      ctx.reply.Error(fmt::format("ERR Unrecognized REPLCONF option: {}", opt));
+      return;
+    }
+  }
+  ctx.reply.Ok();
+}
+
+bool SyncAllowed(CommandContext& ctx) {
+  if (ctx.client.Has(kClientReplica)) return false;  // ignored, as Redis
+  if (!ctx.client.out.empty()) {
+    ctx.reply.Error("ERR SYNC and PSYNC are invalid with pending output");
+    return false;
+  }
+  return true;
+}
+
+void Psync(CommandContext& ctx) {
+  if (!SyncAllowed(ctx)) return;
+  auto next = ParseInt64(ctx.argv[2]);
+  if (!next) {
+    ctx.reply.Error(err::kNotInteger);
+    return;
+  }
+  ctx.server.replication().Psync(ctx.client, ctx.argv[1], *next, false);
+}
+
+void Sync(CommandContext& ctx) {
+  if (!SyncAllowed(ctx)) return;
+  ctx.server.replication().Psync(ctx.client, "?", -1, true);
+}
+
+void Wait(CommandContext& ctx) {
+  auto n = ParseInt64(ctx.argv[1]);
+  if (!n) {
+    ctx.reply.Error(err::kNotInteger);
+    return;
+  }
+  int64_t deadline = 0;
+  if (!ParseBlockTimeoutMs(ctx, ctx.argv[2], &deadline)) return;
+  Replication& r = ctx.server.replication();
+  int64_t off = ctx.client.woff;
+  int acked = r.CountAcked(off);
+  if (acked >= *n || ctx.client.Has(kClientMulti) || ctx.server.in_exec()) {
+    ctx.reply.Integer(acked);
+    return;
+  }
+  ctx.server.BlockClient(ctx.client, {}, ctx.argv, deadline, -1);
+  ctx.client.blocked->wait_offset = off;
+  ctx.client.blocked->wait_replicas = static_cast<int>(*n);
+  r.AddWaiter(ctx.client);
+  r.RequestAcks();
+}
+
+void Role(CommandContext& ctx) {
+  Replication& r = ctx.server.replication();
+  ctx.reply.ArrayHeader(3);
+  ctx.reply.Bulk("master");
+  ctx.reply.Integer(r.offset());
+  size_t online = 0;
+  for (const Client* c : r.replicas()) {
+    if (c->repl->state == ReplicaInfo::State::kOnline) ++online;
+  }
+  ctx.reply.ArrayHeader(online);
+  for (const Client* c : r.replicas()) {
+    const ReplicaInfo& ri = *c->repl;
+    if (ri.state != ReplicaInfo::State::kOnline) continue;
+    std::string ip = ri.announced_ip;
+    if (ip.empty()) ip = c->addr.substr(0, c->addr.rfind(':'));
+    ctx.reply.ArrayHeader(3);
+    ctx.reply.Bulk(ip);
+    ctx.reply.Bulk(std::to_string(ri.listening_port));
+    ctx.reply.Bulk(std::to_string(ri.ack_offset));
+  }
+}
+
+}  // namespace
+
+void RegisterReplicationCommands(CommandTable& t) {
+  constexpr uint64_t kSyncFlags = kCmdAdmin | kCmdNoscript | kCmdNoAsyncLoading | kCmdNoMulti;
+  t.Add({.name = "replconf", .handler = ReplConf, .arity = -1,
+         .flags = kCmdAdmin | kCmdNoscript | kCmdLoading | kCmdStale | kCmdAllowBusy,
+         .doc = {"An internal command for configuring the replication stream", "3.0.0",
+                 "server", "O(1)", ""}});
+  t.Add({.name = "psync", .handler = Psync, .arity = -3, .flags = kSyncFlags,
+         .doc = {"Internal command used for replication", "2.8.0", "server", "", ""}});
+  t.Add({.name = "sync", .handler = Sync, .arity = 1, .flags = kSyncFlags,
+         .doc = {"Internal command used for replication", "1.0.0", "server", "", ""}});
+  t.Add({.name = "wait", .handler = Wait, .arity = 3, .flags = kCmdNoscript,
+         .acl = kAclConnection, .tips = "request_policy:all_shards response_policy:agg_min",
+         .doc = {"Wait for the synchronous replication of all the write commands sent in the "
+                 "context of the current connection", "3.0.0", "generic", "O(1)", ""}});
+  t.Add({.name = "role", .handler = Role, .arity = 1,
+         .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast,
+         .acl = kAclAdmin | kAclDangerous,
+         .doc = {"Return the role of the instance in the context of replication", "2.8.12",
+                 "server", "O(1)", ""}});
+}
+
+}  // namespace tessera

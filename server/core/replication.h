@@ -1,0 +1,83 @@
+// The master's side of replication: the replication ID and offset, the backlog, and the
+// replicas attached to this server (clients that sent PSYNC or SYNC). Every propagated write
+// reaches it as a PropagationSink and becomes RESP bytes appended to the backlog and to each
+// replica's output. A full resynchronization sends +FULLRESYNC, forks a BGSAVE, holds the
+// replica's stream output meanwhile, then sends the RDB file as a bulk followed by the stream.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/core/server.h"
+#include "server/replication/backlog.h"
+
+namespace tessera {
+
+class Replication : public PropagationSink {
+ public:
+  explicit Replication(Server& s);
+  ~Replication() override;
+
+  void Feed(int dbid, std::span<const std::string> argv) override;
+
+  const std::string& replid() const { return replid_; }
+  const std::string& replid2() const { return replid2_; }
+  int64_t second_offset() const { return second_offset_; }
+  int64_t offset() const { return offset_; }  // master_repl_offset
+  const ReplBacklog* backlog() const { return backlog_.get(); }
+  const std::vector<Client*>& replicas() const { return replicas_; }
+  int stream_db() const { return stream_db_; }
+
+  // PSYNC replid offset (or SYNC when `old_sync`): continues from the backlog when it can,
+  // else starts a full resynchronization.
+  void Psync(Client& c, std::string_view replid, int64_t next, bool old_sync);
+  // REPLCONF ACK from a replica.
+  void Ack(Client& c, int64_t offset);
+  // A BGSAVE child finished (the RDB file at `path` when ok).
+  void OnBgsaveDone(bool ok, const std::string& path);
+  // Once per cron run: keepalives, pings, timeouts, pending full syncs, backlog size.
+  void Cron();
+  // A replica client goes away.
+  void Remove(Client* c);
+  // Replicas whose acknowledged offset reaches `offset` (WAIT).
+  int CountAcked(int64_t offset) const;
+  // A client blocked in WAIT: answered when enough replicas acknowledge (or on timeout).
+  void AddWaiter(Client& c) { waiters_.push_back(c.id); }
+  // Asks every online replica for an ACK (REPLCONF GETACK *), once per event-loop turn.
+  void RequestAcks() { ack_requested_ = true; }
+  void BeforeSleep();
+  // The replica finished receiving its RDB bulk: it is online.
+  void BulkSent(Client& c);
+  // "wait_bgsave", "send_bulk" or "online".
+  static const char* StateName(const ReplicaInfo& r);
+  // The RDB aux fields that let a replica restarted from this file continue by PSYNC.
+  void AppendRdbAux(std::vector<std::pair<std::string, std::string>>* aux) const;
+
+ private:
+  void CreateBacklog();
+  void CheckWaiters();
+  void AppendStream(std::string_view bytes);
+  void StartFullSync(Client& c, bool old_sync);
+  bool StartBgsaveForReplication();
+
+  Server& s_;
+  std::string replid_;
+  std::string replid2_;
+  int64_t second_offset_ = -1;
+  int64_t offset_ = 0;
+  std::unique_ptr<ReplBacklog> backlog_;
+  std::vector<Client*> replicas_;
+  int stream_db_ = -1;  // the db the stream last SELECTed (-1: the next write selects)
+  bool sink_added_ = false;
+  bool ack_requested_ = false;
+  std::vector<uint64_t> waiters_;  // client ids blocked in WAIT
+  bool bgsave_for_replicas_ = false;  // the running BGSAVE feeds waiting replicas
+  int64_t last_ping_ms_ = 0;
+  int64_t last_newline_ms_ = 0;
+};
+
+}  // namespace tessera
