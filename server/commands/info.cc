@@ -204,7 +204,34 @@ void AppendStats(Server& s, std::string& o) {
 
 void AppendReplication(Server& s, std::string& o) {
   const Replication& r = s.replication();
-  o += fmt::format("# Replication\r\nrole:master\r\nconnected_slaves:{}\r\n", r.replicas().size());
+  if (r.is_replica()) {
+    const ReplicaLink& l = r.link();
+    bool up = r.LinkStreaming();
+    int64_t io = r.master_client() != nullptr
+                     ? (s.clock().NowMs() - r.master_client()->last_interaction_ms) / 1000
+                     : -1;
+    o += fmt::format(
+        "# Replication\r\nrole:slave\r\nmaster_host:{}\r\nmaster_port:{}\r\n"
+        "master_link_status:{}\r\nmaster_last_io_seconds_ago:{}\r\nmaster_sync_in_progress:{}\r\n"
+        "slave_read_repl_offset:{}\r\nslave_repl_offset:{}\r\n",
+        r.master_host(), r.master_port(), up ? "up" : "down", up ? io : -1,
+        l.state() == ReplicaLink::State::kTransfer ? 1 : 0, r.offset(), r.offset());
+    if (l.state() == ReplicaLink::State::kTransfer) {
+      o += fmt::format("master_sync_total_bytes:{}\r\nmaster_sync_read_bytes:{}\r\n"
+                       "master_sync_left_bytes:{}\r\nmaster_sync_last_io_seconds_ago:{}\r\n",
+                       l.transfer_size(), l.transfer_read(),
+                       l.transfer_size() < 0 ? -1 : l.transfer_size() - l.transfer_read(),
+                       (s.clock().NowMs() - l.last_io_ms()) / 1000);
+    }
+    if (!up) {
+      o += "master_link_down_since_seconds:-1\r\n";
+    }
+    o += fmt::format("slave_priority:100\r\nslave_read_only:{}\r\nreplica_announced:1\r\n",
+                     s.config().replica_read_only ? 1 : 0);
+  } else {
+    o += "# Replication\r\nrole:master\r\n";
+  }
+  o += fmt::format("connected_slaves:{}\r\n", r.replicas().size());
   int i = 0;
   int64_t now = s.clock().NowMs();
   for (const Client* c : r.replicas()) {

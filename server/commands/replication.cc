@@ -1,6 +1,7 @@
 // The master's replication commands: REPLCONF, PSYNC, SYNC, WAIT, ROLE.
 #include <fmt/core.h>
 
+#include "common/log.h"
 #include "common/strutil.h"
 #include "server/commands/families.h"
 #include "server/commands/helpers.h"
@@ -44,7 +45,9 @@ void ReplConf(CommandContext& ctx) {
       ctx.reply.set_muted(true);
       return;
     } else if (EqualsIgnoreCase(opt, "getack")) {
-      ctx.reply.set_muted(true);  // only a replica answers (with an ACK), and never replies
+      // Our master asks where we are: the ACK carries the offset before this command.
+      if (c.Has(kClientMaster)) ctx.server.replication().SendAck();
+      ctx.reply.set_muted(true);
       return;
     } else if (EqualsIgnoreCase(opt, "rdb-only") || EqualsIgnoreCase(opt, "rdb-filter-only")) {
       // Accepted for redis-cli --rdb; nothing changes for a normal sync.
@@ -58,6 +61,11 @@ void ReplConf(CommandContext& ctx) {
 
 bool SyncAllowed(CommandContext& ctx) {
   if (ctx.client.Has(kClientReplica)) return false;  // ignored, as Redis
+  Replication& r = ctx.server.replication();
+  if (r.is_replica() && !r.LinkStreaming()) {
+    ctx.reply.Error("NOMASTERLINK Can't SYNC while not connected with my master");
+    return false;
+  }
   if (!ctx.client.out.empty()) {
     ctx.reply.Error("ERR SYNC and PSYNC are invalid with pending output");
     return false;
@@ -102,8 +110,45 @@ void Wait(CommandContext& ctx) {
   r.RequestAcks();
 }
 
+void ReplicaOf(CommandContext& ctx) {
+  Replication& r = ctx.server.replication();
+  if (EqualsIgnoreCase(ctx.argv[1], "no") && EqualsIgnoreCase(ctx.argv[2], "one")) {
+    if (r.is_replica()) {
+      r.Promote();
+      LogNotice("MASTER MODE enabled (user request from '{}')", ctx.client.addr);
+    }
+    ctx.reply.Ok();
+    return;
+  }
+  if (ctx.client.Has(kClientReplica)) {
+    ctx.reply.Error("ERR Command is not valid when client is a replica.");
+    return;
+  }
+  auto port = ParseInt64(ctx.argv[2]);
+  if (!port || *port < 0 || *port > 65535) {
+    ctx.reply.Error(port ? "ERR Invalid master port" : err::kNotInteger);
+    return;
+  }
+  std::string host(ctx.argv[1]);
+  if (r.is_replica() && r.master_host() == host && r.master_port() == *port) {
+    ctx.reply.SimpleString("OK Already connected to specified master");
+    return;
+  }
+  r.SetMaster(host, static_cast<int>(*port));
+  ctx.reply.Ok();
+}
+
 void Role(CommandContext& ctx) {
   Replication& r = ctx.server.replication();
+  if (r.is_replica()) {
+    ctx.reply.ArrayHeader(5);
+    ctx.reply.Bulk("slave");
+    ctx.reply.Bulk(r.master_host());
+    ctx.reply.Integer(r.master_port());
+    ctx.reply.Bulk(r.link().StateName());
+    ctx.reply.Integer(r.LinkStreaming() ? r.offset() : -1);
+    return;
+  }
   ctx.reply.ArrayHeader(3);
   ctx.reply.Bulk("master");
   ctx.reply.Integer(r.offset());
@@ -140,6 +185,16 @@ void RegisterReplicationCommands(CommandTable& t) {
          .acl = kAclConnection, .tips = "request_policy:all_shards response_policy:agg_min",
          .doc = {"Wait for the synchronous replication of all the write commands sent in the "
                  "context of the current connection", "3.0.0", "generic", "O(1)", ""}});
+  for (const char* name : {"replicaof", "slaveof"}) {
+    t.Add({.name = name, .handler = ReplicaOf, .arity = 3,
+           .flags = kCmdAdmin | kCmdNoscript | kCmdStale | kCmdNoAsyncLoading,
+           .doc = {name[0] == 'r' ? "Make the server a replica of another instance, or promote "
+                                    "it as master"
+                                  : "Make the server a replica of another instance, or promote "
+                                    "it as master. Deprecated starting with Redis 5. Use "
+                                    "REPLICAOF instead",
+                   name[0] == 'r' ? "5.0.0" : "1.0.0", "server", "O(1)", "host port"}});
+  }
   t.Add({.name = "role", .handler = Role, .arity = 1,
          .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast,
          .acl = kAclAdmin | kAclDangerous,

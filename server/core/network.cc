@@ -1,6 +1,7 @@
 #include "server/core/network.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -78,6 +79,7 @@ struct EventLoop::Impl {
   void AcceptTcp(size_t idx);
   void AcceptUnix();
   void OnAccepted(int fd, bool unix_socket);
+  Client* ConnectTo(const std::string& host, int port, std::string* err);
   void StartCron();
   void WaitSignals();
   void ArmPoller();
@@ -117,10 +119,12 @@ struct EventLoop::Impl {
 // One client socket in the epoll set.
 class Connection {
  public:
-  Connection(EventLoop::Impl* loop, Client* client, int fd)
-      : loop_(loop), client_(client), fd_(fd) {
+  Connection(EventLoop::Impl* loop, Client* client, int fd, bool connecting = false)
+      : loop_(loop), client_(client), fd_(fd), connecting_(connecting) {
     client_->conn = this;
-    Register(EPOLL_CTL_ADD, EPOLLIN);
+    // An outgoing connection waits for writability: the connect's outcome.
+    Register(EPOLL_CTL_ADD, connecting ? EPOLLOUT : EPOLLIN);
+    want_write_ = connecting;
   }
   ~Connection() = default;
 
@@ -129,6 +133,10 @@ class Connection {
 
   void OnEvents(uint32_t events) {
     if (closed()) return;
+    if (connecting_) {
+      FinishConnect();
+      return;
+    }
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) ReadOnce();
     if (!closed() && (events & EPOLLOUT)) Flush();
   }
@@ -170,6 +178,27 @@ class Connection {
     }
     WantWrite(false);
     if (c.Has(kClientCloseAfterReply)) loop_->CloseClient(client_);
+  }
+
+  // The outgoing connection to our master finished connecting (or failed).
+  void FinishConnect() {
+    connecting_ = false;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    Server& s = loop_->server;
+    if (err != 0) {
+      LogWarning("Error condition on socket for SYNC: {}", strerror(err));
+      loop_->CloseClient(client_);
+      return;
+    }
+    std::string ip, lip;
+    int port = 0, lport = 0;
+    if (PeerString(fd_, false, &ip, &port)) client_->addr = FormatAddr(ip, port);
+    if (PeerString(fd_, true, &lip, &lport)) client_->laddr = FormatAddr(lip, lport);
+    WantWrite(false);
+    s.replication().LinkConnected(*client_);
+    if (!closed() && !client_->out.empty()) s.QueueWrite(*client_);
   }
 
   // A replica being synchronized: +FULLRESYNC, keepalive newlines and the RDB bulk go out
@@ -266,6 +295,14 @@ class Connection {
     s.stats().net_input_bytes += got;
     c.net_input_bytes += got;
     c.last_interaction_ms = s.clock().NowMs();
+    if (c.Has(kClientMaster) && !use_private && !s.replication().LinkStreaming()) {
+      // Our master's replies to the handshake and the RDB payload; what follows them is the
+      // command stream, processed like any client's input.
+      size_t used = s.replication().LinkFeed(c, dst, got);
+      if (closed() || used == got) return;
+      dst += used;
+      got -= used;
+    }
     if (use_private) {
       c.qbuf.Commit(got);
       size_t used = s.ProcessInput(c, c.qbuf.begin(), c.qbuf.pending());
@@ -292,6 +329,7 @@ class Connection {
   EventLoop::Impl* loop_;
   Client* client_;
   int fd_;
+  bool connecting_ = false;
   bool want_write_ = false;
 };
 
@@ -434,6 +472,40 @@ void EventLoop::Impl::OnAccepted(int fd, bool unix_socket) {
   Client* c = server.CreateClient(fd, addr, laddr, unix_socket, local);
   c->authenticated = server.config().requirepass.empty();
   new Connection(this, c, fd);
+}
+
+Client* EventLoop::Impl::ConnectTo(const std::string& host, int port, std::string* err) {
+  struct addrinfo hints {};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  struct addrinfo* res = nullptr;
+  int rc = getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res);
+  if (rc != 0) {
+    *err = gai_strerror(rc);
+    return nullptr;
+  }
+  int fd = -1;
+  for (struct addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 || errno == EINPROGRESS) break;
+    *err = strerror(errno);
+    ::close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  if (fd < 0) {
+    if (err->empty()) *err = "no usable address";
+    return nullptr;
+  }
+  int one = 1;
+  if (!server.config().repl_disable_tcp_nodelay) {
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  }
+  Client* c = server.CreateClient(fd, FormatAddr(host, port), "", false, false);
+  c->authenticated = true;
+  new Connection(this, c, fd, true);
+  return c;
 }
 
 void EventLoop::Impl::AcceptTcp(size_t idx) {
@@ -645,5 +717,9 @@ void EventLoop::Stop() {
 }
 
 std::vector<std::string> EventLoop::ListeningAddresses() const { return impl_->addresses; }
+
+Client* EventLoop::ConnectTo(const std::string& host, int port, std::string* err) {
+  return impl_->ConnectTo(host, port, err);
+}
 
 }  // namespace tessera

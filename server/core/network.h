@@ -29,6 +29,7 @@ class EventLoop : public LoopControl {
   void WakeAt(int64_t deadline_ms) override;
   std::vector<std::string> ListeningAddresses() const override;
   void ProcessEventsWhileBlocked() override;
+  Client* ConnectTo(const std::string& host, int port, std::string* err) override;
 
   struct Impl;
 

@@ -215,7 +215,13 @@ bool Server::LoadDataAtStart(std::string* err) {
     rdb::LoadResult res;
     bool missing = false;
     int64_t start = Clock::RealMonotonicUs();
+    if (!config_.replicaof.empty()) {
+      size_t sp = config_.replicaof.find(' ');
+      repl_->SetMaster(config_.replicaof.substr(0, sp),
+                       static_cast<int>(strtol(config_.replicaof.c_str() + sp + 1, nullptr, 10)));
+    }
     ok = RdbLoad(&res, &missing, err);
+    if (ok && !missing) repl_->RestoreFromRdb(res.aux);
     if (ok && !missing) {
       LogNotice("DB loaded from disk: {:.3f} seconds",
                 static_cast<double>(Clock::RealMonotonicUs() - start) / 1e6);

@@ -1,15 +1,21 @@
 #include "server/core/replication.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 
 #include <fmt/core.h>
 
 #include "common/log.h"
 #include "server/core/client.h"
+#include "server/keyspace/keyspace.h"
+#include "server/persistence/rdb_file.h"
 
 namespace tessera {
 
@@ -79,6 +85,8 @@ void Replication::AppendStream(std::string_view bytes) {
 }
 
 void Replication::Feed(int dbid, std::span<const std::string> argv) {
+  // A replica passes on its master's stream as it came (MasterApplied), not its own effects.
+  if (is_replica()) return;
   std::string bytes;
   if (dbid != stream_db_ && dbid >= 0) {
     std::string sel[2] = {"SELECT", std::to_string(dbid)};
@@ -103,7 +111,7 @@ void Replication::Psync(Client& c, std::string_view replid, int64_t next, bool o
   // Continue from the backlog: the same history (our ID, or the ID we had before a promotion
   // up to where it ended) and the offset still held.
   if (!old_sync && backlog_ &&
-      ((replid == replid_) || (replid == replid2_ && next <= second_offset_ + 1)) &&
+      ((replid == replid_) || (replid == replid2_ && next <= second_offset_)) &&
       backlog_->Covers(next)) {
     c.flags |= kClientReplica;
     r.state = ReplicaInfo::State::kOnline;
@@ -256,6 +264,19 @@ int Replication::CountAcked(int64_t offset) const {
 }
 
 void Replication::Remove(Client* c) {
+  if (c == master_) {
+    master_ = nullptr;
+    if (transfer_fd_ >= 0) {
+      close(transfer_fd_);
+      transfer_fd_ = -1;
+      unlink(transfer_tmp_.c_str());
+    }
+    if (is_replica()) {
+      LogNotice("Connection with master lost ({}).", link_.error().empty() ? "closed" : link_.error());
+      link_.Reset();
+    }
+    return;
+  }
   auto it = std::find(replicas_.begin(), replicas_.end(), c);
   if (it == replicas_.end()) return;
   replicas_.erase(it);
@@ -271,8 +292,9 @@ void Replication::BeforeSleep() {
 }
 
 void Replication::Cron() {
-  if (replicas_.empty()) return;
   int64_t now = s_.clock().NowMs();
+  if (is_replica()) ReplicaCron(now);
+  if (replicas_.empty()) return;
   // Keepalive newlines to replicas waiting for their snapshot (they ignore them).
   if (now - last_newline_ms_ >= 1000) {
     last_newline_ms_ = now;
@@ -285,8 +307,9 @@ void Replication::Cron() {
       }
     }
   }
-  // PING into the stream every repl-ping-replica-period seconds, so replicas see a live link.
-  if (now - last_ping_ms_ >= s_.config().repl_ping_replica_period * 1000) {
+  // PING into the stream every repl-ping-replica-period seconds, so replicas see a live link
+  // (a replica passes on its master's pings instead).
+  if (!is_replica() && now - last_ping_ms_ >= s_.config().repl_ping_replica_period * 1000) {
     last_ping_ms_ = now;
     static const std::string kPing = "*1\r\n$4\r\nPING\r\n";
     AppendStream(kPing);
@@ -304,10 +327,253 @@ void Replication::Cron() {
   bool waiting = std::any_of(replicas_.begin(), replicas_.end(), [](Client* c) {
     return c->repl->state == ReplicaInfo::State::kWaitBgsaveStart;
   });
-  if (waiting && s_.rdb_child_pid() <= 0 && s_.aof_child_pid() <= 0) StartBgsaveForReplication();
+  if (waiting && s_.rdb_child_pid() <= 0 && s_.aof_child_pid() <= 0 &&
+      (!is_replica() || LinkStreaming())) {
+    StartBgsaveForReplication();
+  }
   if (backlog_ && backlog_->size() != static_cast<size_t>(s_.config().repl_backlog_size)) {
     backlog_->Resize(static_cast<size_t>(s_.config().repl_backlog_size));
   }
+}
+
+// ---------------------------------------------------------------- the replica's side
+
+void Replication::RestoreFromRdb(const std::vector<std::pair<std::string, std::string>>& aux) {
+  std::string id;
+  int64_t off = -1;
+  for (const auto& [k, v] : aux) {
+    if (k == "repl-id") id = v;
+    if (k == "repl-offset") off = strtoll(v.c_str(), nullptr, 10);
+  }
+  if (id.size() != 40 || off < 0) return;
+  if (is_replica()) {
+    replid_ = id;
+    offset_ = off;
+  } else {
+    replid2_ = id;
+    second_offset_ = off + 1;
+    offset_ = off;
+  }
+  CreateBacklog();
+  LogNotice("Replication ID {} and offset {} restored from the RDB file", id, off);
+}
+
+void Replication::DisconnectReplicas() {
+  for (Client* c : std::vector<Client*>(replicas_)) s_.ScheduleClose(c, false);
+}
+
+void Replication::DropMaster() {
+  if (master_ != nullptr) {
+    Client* m = master_;
+    Remove(m);  // forget it first: its destruction must not start a reconnect
+    if (s_.loop() != nullptr) s_.loop()->CloseClient(m);
+  }
+  if (transfer_fd_ >= 0) {
+    close(transfer_fd_);
+    transfer_fd_ = -1;
+    unlink(transfer_tmp_.c_str());
+  }
+}
+
+void Replication::SetMaster(const std::string& host, int port) {
+  bool was_master = !is_replica();
+  std::string old_host = master_host_;
+  master_host_.clear();  // so dropping the old link does not retry it
+  DropMaster();
+  master_host_ = host;
+  master_port_ = port;
+  DisconnectReplicas();
+  s_.keyspace().expire_deletes = false;  // keys expire by the master's DELs only
+  link_.Reset();
+  last_connect_ms_ = 0;
+  LogNotice("{} {}:{} enabled (user request from '{}')",
+            was_master ? "Before turning into a replica, using my own master parameters to "
+                         "synthesize a cached master: I may be able to synchronize with the new "
+                         "master with just a partial transfer. Connecting to MASTER"
+                       : "Connecting to MASTER",
+            host, port, old_host.empty() ? "config" : old_host);
+}
+
+void Replication::Promote() {
+  if (!is_replica()) return;
+  master_host_.clear();
+  DropMaster();
+  link_.Stop();
+  // The history so far stays continuable under the second ID; writes from now on are ours.
+  replid2_ = replid_;
+  second_offset_ = offset_ + 1;
+  replid_ = RandomReplId();
+  CreateBacklog();
+  stream_db_ = -1;
+  DisconnectReplicas();
+  s_.keyspace().expire_deletes = true;
+  LogNotice("MASTER MODE enabled; new replication ID {}, the old one {} is valid up to offset {}",
+            replid_, replid2_, second_offset_ - 1);
+}
+
+void Replication::ReplicaCron(int64_t now) {
+  if (link_.state() == ReplicaLink::State::kConnect && now - last_connect_ms_ >= 1000) {
+    last_connect_ms_ = now;
+    std::string err;
+    Client* c = s_.loop() != nullptr ? s_.loop()->ConnectTo(master_host_, master_port_, &err)
+                                     : nullptr;
+    if (c == nullptr) {
+      LogWarning("Unable to connect to MASTER {}:{}: {}", master_host_, master_port_, err);
+      return;
+    }
+    // Nothing we execute from the master is answered (ACKs are written directly).
+    c->flags |= kClientMaster | kClientReplyOff;
+    c->reply.set_muted(true);
+    master_ = c;
+    link_.Connecting(now);
+    LogNotice("MASTER <-> REPLICA sync started");
+    return;
+  }
+  if (master_ != nullptr && !link_.Tick(now)) {
+    LogWarning("Timeout connecting to the MASTER {}:{} ({})", master_host_, master_port_,
+               link_.StateName());
+    DropMaster();
+    link_.Reset();
+    return;
+  }
+  if (LinkStreaming() && master_ != nullptr) {
+    if (now - master_->last_interaction_ms > s_.config().repl_timeout * 1000) {
+      LogWarning("MASTER timeout: no data nor PING received...");
+      DropMaster();
+      link_.Reset();
+      return;
+    }
+    if (now - last_ack_ms_ >= 1000) SendAck();
+  }
+}
+
+void Replication::LinkConnected(Client& c) {
+  LogNotice("Non blocking connect for SYNC fired the event.");
+  ReplicaLink::Options o;
+  o.listening_port = static_cast<int>(s_.config().port);
+  o.masteruser = s_.config().masteruser;
+  o.masterauth = s_.config().masterauth;
+  o.timeout_ms = s_.config().repl_timeout * 1000;
+  c.last_interaction_ms = s_.clock().NowMs();
+  link_.Connected(o, replid_, offset_ + 1, s_.clock().NowMs());
+}
+
+size_t Replication::LinkFeed(Client& c, const char* data, size_t n) {
+  bool ok = true;
+  size_t used = link_.Feed(data, n, s_.clock().NowMs(), &ok);
+  if (!ok) {
+    LogWarning("Replication with {}:{} failed: {}", master_host_, master_port_, link_.error());
+    DropMaster();
+    link_.Reset();
+  }
+  (void)c;
+  return used;
+}
+
+void Replication::LinkSend(std::string_view bytes) {
+  if (master_ == nullptr) return;
+  master_->out.Append(bytes);
+  s_.QueueWrite(*master_);
+}
+
+void Replication::SendAck() {
+  last_ack_ms_ = s_.clock().NowMs();
+  std::string off = std::to_string(offset_);
+  LinkSend(fmt::format("*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n${}\r\n{}\r\n", off.size(), off));
+}
+
+bool Replication::TransferBegin(const std::string& replid, int64_t offset, int64_t size) {
+  transfer_replid_ = replid;
+  transfer_offset_ = offset;
+  transfer_tmp_ = fmt::format("temp-{}.{}.rdb", s_.clock().NowMs() / 1000, getpid());
+  transfer_fd_ = open(transfer_tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (transfer_fd_ < 0) {
+    LogWarning("Opening the temp file needed for MASTER <-> REPLICA synchronization: {}",
+               strerror(errno));
+    return false;
+  }
+  LogNotice("Full resync from master: {}:{}", replid, offset);
+  LogNotice("MASTER <-> REPLICA sync: receiving {}",
+            size < 0 ? std::string("streamed RDB") : fmt::format("{} bytes from master to disk", size));
+  return true;
+}
+
+bool Replication::TransferData(std::string_view chunk) {
+  while (!chunk.empty()) {
+    ssize_t n = write(transfer_fd_, chunk.data(), chunk.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      LogWarning("Write error writing the RDB from the master: {}", strerror(errno));
+      return false;
+    }
+    chunk.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+bool Replication::TransferEnd() {
+  bool ok = fsync(transfer_fd_) == 0;
+  close(transfer_fd_);
+  transfer_fd_ = -1;
+  std::string path = s_.config().dbfilename;
+  if (!ok || rename(transfer_tmp_.c_str(), path.c_str()) != 0) {
+    LogWarning("Failed trying to rename the temp DB into {} in MASTER <-> REPLICA "
+               "synchronization: {}", path, strerror(errno));
+    unlink(transfer_tmp_.c_str());
+    return false;
+  }
+  LogNotice("MASTER <-> REPLICA sync: Flushing old data");
+  s_.keyspace().FlushAll(false);
+  LogNotice("MASTER <-> REPLICA sync: Loading DB in memory");
+  // The master link must not be read while the file loads (its stream waits in the socket).
+  master_->flags |= kClientProtected;
+  rdb::LoadResult res;
+  bool missing = false;
+  std::string err;
+  ok = s_.RdbLoadFrom(path, &res, &missing, &err) && !missing;
+  if (master_ != nullptr) master_->flags &= ~kClientProtected;
+  if (!ok) {
+    LogWarning("Failed trying to load the MASTER synchronization DB from disk: {}", err);
+    s_.keyspace().FlushAll(false);
+    return false;
+  }
+  if (s_.config().rdb_del_sync_files && s_.config().save.empty() && !s_.aof_enabled()) {
+    unlink(path.c_str());
+  }
+  replid_ = transfer_replid_;
+  replid2_ = std::string(40, '0');
+  second_offset_ = -1;
+  offset_ = transfer_offset_;
+  backlog_.reset();
+  CreateBacklog();
+  DisconnectReplicas();  // our replicas had another history: they resync with us
+  if (s_.aof_enabled()) {
+    // The AOF must describe the new dataset: write a new base of it.
+    s_.AofDisable();
+    std::string why;
+    if (!s_.AofEnable(&why)) LogWarning("Failed restarting the AOF after the sync: {}", why);
+  }
+  LogNotice("MASTER <-> REPLICA sync: Finished with success");
+  if (link_.eof_marked()) SendAck();  // a diskless master waits for it to start the stream
+  return true;
+}
+
+void Replication::Continued(const std::string& replid) {
+  LogNotice("Successful partial resynchronization with master.");
+  CreateBacklog();
+  if (!replid.empty() && replid != replid_) {
+    replid2_ = replid_;
+    second_offset_ = offset_ + 1;
+    replid_ = replid;
+    LogNotice("Master replication ID changed to {}", replid_);
+    DisconnectReplicas();
+  }
+  SendAck();
+}
+
+void Replication::MasterApplied(std::string_view bytes) {
+  if (!backlog_) CreateBacklog();
+  AppendStream(bytes);
 }
 
 }  // namespace tessera

@@ -14,10 +14,11 @@
 
 #include "server/core/server.h"
 #include "server/replication/backlog.h"
+#include "server/replication/replica_link.h"
 
 namespace tessera {
 
-class Replication : public PropagationSink {
+class Replication : public PropagationSink, public ReplicaLinkHost {
  public:
   explicit Replication(Server& s);
   ~Replication() override;
@@ -56,9 +57,42 @@ class Replication : public PropagationSink {
   static const char* StateName(const ReplicaInfo& r);
   // The RDB aux fields that let a replica restarted from this file continue by PSYNC.
   void AppendRdbAux(std::vector<std::pair<std::string, std::string>>* aux) const;
+  // At start: the replication ID and offset an RDB file recorded. A replica continues from
+  // them with PSYNC; a master keeps them as its second ID, so its replicas can continue too.
+  void RestoreFromRdb(const std::vector<std::pair<std::string, std::string>>& aux);
+
+  // ---- the replica's side ----
+  bool is_replica() const { return !master_host_.empty(); }
+  const std::string& master_host() const { return master_host_; }
+  int master_port() const { return master_port_; }
+  const ReplicaLink& link() const { return link_; }
+  Client* master_client() const { return master_; }
+  // REPLICAOF host port: follow that master (dropping our replicas, who resync with us).
+  void SetMaster(const std::string& host, int port);
+  // REPLICAOF NO ONE: become a master, keeping the history under the second ID.
+  void Promote();
+  // The network layer's events for the master link.
+  void LinkConnected(Client& c);
+  size_t LinkFeed(Client& c, const char* data, size_t n);
+  bool LinkStreaming() const { return link_.state() == ReplicaLink::State::kConnected; }
+  // A command from the master was applied: its bytes advance our offset and go on, as they
+  // are, to our backlog and replicas.
+  void MasterApplied(std::string_view bytes);
+  // REPLCONF ACK <offset> to the master.
+  void SendAck();
+
+  // ReplicaLinkHost
+  void LinkSend(std::string_view bytes) override;
+  bool TransferBegin(const std::string& replid, int64_t offset, int64_t size) override;
+  bool TransferData(std::string_view chunk) override;
+  bool TransferEnd() override;
+  void Continued(const std::string& replid) override;
 
  private:
   void CreateBacklog();
+  void DisconnectReplicas();
+  void DropMaster();
+  void ReplicaCron(int64_t now);
   void CheckWaiters();
   void AppendStream(std::string_view bytes);
   void StartFullSync(Client& c, bool old_sync);
@@ -77,6 +111,17 @@ class Replication : public PropagationSink {
   std::vector<uint64_t> waiters_;  // client ids blocked in WAIT
   bool bgsave_for_replicas_ = false;  // the running BGSAVE feeds waiting replicas
   int64_t last_ping_ms_ = 0;
+  // Replica side.
+  std::string master_host_;
+  int master_port_ = 0;
+  ReplicaLink link_{this};
+  Client* master_ = nullptr;
+  int64_t last_connect_ms_ = 0;
+  int64_t last_ack_ms_ = 0;
+  int transfer_fd_ = -1;
+  std::string transfer_tmp_;
+  std::string transfer_replid_;
+  int64_t transfer_offset_ = 0;
   int64_t last_newline_ms_ = 0;
 };
 

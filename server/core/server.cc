@@ -359,7 +359,7 @@ void Server::HandleBlockedClients() {
 
 void Server::DestroyClient(Client* c) {
   UnregisterBlocked(*c);
-  if (c->repl && repl_) repl_->Remove(c);
+  if ((c->repl || c->Has(kClientMaster)) && repl_) repl_->Remove(c);
   watches_.UnwatchAll(*c);
   tracking_.Disable(*c);
   if (c->subs) {
@@ -470,6 +470,7 @@ size_t Server::ProcessInput(Client& c, const char* data, size_t len) {
     bool more = ExecuteCommand(c, args);
     c.argv_mem = 0;
     if (c.Has(kClientPostponed)) break;  // the command stays in the input, to run later
+    if (c.Has(kClientMaster)) repl_->MasterApplied(std::string_view(data + off, used));
     off += used;
     if (!more) break;
   }
@@ -675,6 +676,12 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   if (config_.stop_writes_on_bgsave_error && !config_.save.empty() && !rdb_last_bgsave_ok_ &&
       !c.Has(kClientMaster) && (cmd->Is(kCmdWrite) || cmd->fullname == "ping")) {
     RejectCommand(c, cmd, err::kMisconf);
+    return true;
+  }
+  // A read-only replica takes writes from its master only.
+  if (repl_->is_replica() && config_.replica_read_only && !c.Has(kClientMaster) &&
+      cmd->Is(kCmdWrite)) {
+    RejectCommand(c, cmd, "READONLY You can't write against a read only replica.");
     return true;
   }
   // So does a failed AOF write or fsync, until a write succeeds again.
@@ -910,7 +917,7 @@ void Server::Pause(PauseType type, int64_t until_ms) {
 void Server::Unpause() {
   pause_type_ = PauseType::kNone;
   pause_until_ms_ = 0;
-  keyspace_->expire_deletes = true;
+  keyspace_->expire_deletes = !repl_->is_replica();
   if (!postponed_.empty() && loop_ != nullptr) loop_->ScheduleBeforeSleep();
 }
 

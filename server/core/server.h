@@ -57,6 +57,14 @@ class LoopControl {
   // Reads and serves ready clients from inside a long script (they get BUSY), and writes
   // their replies; the script's own client is left alone.
   virtual void ProcessEventsWhileBlocked() = 0;
+  // Starts a non-blocking TCP connection (to our master) with a client for it; the
+  // replication layer hears when it is up. Null with *err when it cannot start.
+  virtual Client* ConnectTo(const std::string& host, int port, std::string* err) {
+    (void)host;
+    (void)port;
+    *err = "no event loop";
+    return nullptr;
+  }
 };
 
 // Where the effects of write commands go (AOF, replicas). Fed once per execution unit, with

@@ -77,6 +77,28 @@ std::string GetClientsLimit(const void* target) {
   return std::to_string(v->value) + (v->percent ? "%" : "");
 }
 
+// replicaof <host> <port> (or "no one"); stored as "host port", empty for none.
+bool SetReplicaOf(void* target, std::span<const std::string> args, std::string* err) {
+  auto* v = static_cast<std::string*>(target);
+  if (args.empty() || (args.size() == 1 && args[0].empty())) {
+    v->clear();
+    return true;
+  }
+  if (args.size() == 2 && EqualsIgnoreCase(args[0], "no") && EqualsIgnoreCase(args[1], "one")) {
+    v->clear();
+    return true;
+  }
+  auto port = args.size() == 2 ? ParseInt64(args[1]) : std::nullopt;
+  if (!port || *port < 0 || *port > 65535) {
+    *err = "Invalid master port";
+    return false;
+  }
+  *v = args[0] + " " + args[1];
+  return true;
+}
+
+std::string GetReplicaOf(const void* target) { return *static_cast<const std::string*>(target); }
+
 bool SetSave(void* target, std::span<const std::string> args, std::string* err) {
   auto* v = static_cast<std::vector<SavePoint>*>(target);
   if (args.empty() || (args.size() == 1 && args[0].empty())) {
@@ -484,7 +506,15 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Checked(Str("appenddirname", &c.appenddirname, "appendonlydir", kImmutable),
                   CheckDirName));
   reg.Add(Bool("rdb-del-sync-files", &c.rdb_del_sync_files, "no"));
-  // Replication (the master's side so far).
+  // Replication.
+  OptionDef replicaof = Custom("replicaof", &c.replicaof, "", SetReplicaOf, GetReplicaOf,
+                               kMultiArg | kImmutable);
+  replicaof.alias = "slaveof";
+  reg.Add(replicaof);
+  reg.Add(Str("masterauth", &c.masterauth, "", kSensitive));
+  reg.Add(Str("masteruser", &c.masteruser, ""));
+  reg.Add(Bool("replica-read-only", &c.replica_read_only, "yes", 0, nullptr, "slave-read-only"));
+  reg.Add(Bool("repl-disable-tcp-nodelay", &c.repl_disable_tcp_nodelay, "no"));
   reg.Add(Mem("repl-backlog-size", &c.repl_backlog_size, "1mb", 1, kLongMax));
   reg.Add(Int("repl-timeout", &c.repl_timeout, "60", 1, kIntMax));
   reg.Add(Int("repl-ping-replica-period", &c.repl_ping_replica_period, "10", 1, kIntMax, 0,

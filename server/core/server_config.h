@@ -105,6 +105,10 @@ struct ServerConfig {
   int64_t rdb_key_save_delay = 0;
   bool rdb_del_sync_files = false;
   int64_t repl_backlog_size = 1 << 20;
+  std::string replicaof;  // "host port" from the config, empty for none
+  std::string masterauth, masteruser;
+  bool replica_read_only = true;
+  bool repl_disable_tcp_nodelay = false;
   int64_t repl_timeout = 60;
   int64_t repl_ping_replica_period = 10;  // acts with replication: RDBs made only for a sync  // likewise, for the saving child
   // Append-only file

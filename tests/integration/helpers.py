@@ -75,11 +75,12 @@ def expect_bytes(c, expected):
     assert read_bytes(c, len(expected)) == expected
 
 
-def start_in(start_server, folder, *args, wait=True):
+def start_in(start_server, folder, *args, wait=True, port=None):
     """A server (DEBUG enabled) whose working folder is `folder`: persistence tests restart
-    servers on the same files."""
+    servers on the same files (and replication tests on the same port)."""
     folder.mkdir(parents=True, exist_ok=True)
-    return start_server(["--dir", str(folder), "--enable-debug-command", "yes", *args], wait=wait)
+    return start_server(["--dir", str(folder), "--enable-debug-command", "yes", *args], wait=wait,
+                        port=port)
 
 
 def dataset_digest(c):

@@ -1,0 +1,179 @@
+"""Replication, the replica's side: tessera-server following a tessera or a Debian redis-server
+master (disk and diskless full syncs, the stream of every type), partial resync after a
+dropped link, after a restart of either side and after a promotion, chained replicas,
+read-only replicas, REPLICAOF NO ONE, ROLE and INFO replication."""
+import pytest
+import redis
+
+from conftest import TARGET, ReferenceRedis
+from helpers import dataset_digest, start_in, wait_until
+from test_80_dump_restore import make_values
+from test_90_replication import in_sync, info, mixed_writes
+
+pytestmark = pytest.mark.skipif(TARGET == "redis", reason="Tessera as the replica")
+
+
+def node(start_server, tmp_path, name, *args):
+    return start_in(start_server, tmp_path / name, "--repl-timeout", "10", *args)
+
+
+def follow(start_server, tmp_path, name, master_port, *args):
+    return node(start_server, tmp_path, name, "--replicaof", "127.0.0.1", str(master_port), *args)
+
+
+def test_follows_a_tessera_master(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    make_values(ac)
+    ac.execute_command("DEBUG", "POPULATE", "20000")
+    b = follow(start_server, tmp_path, "b", a.port)
+    bc = b.client()
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    assert dataset_digest(bc) == dataset_digest(ac)
+    mixed_writes(ac)
+    assert wait_until(lambda: in_sync(ac, bc), 10)
+    assert dataset_digest(bc) == dataset_digest(ac)
+    r = info(bc)
+    assert (r["role"], r["master_host"], r["master_port"]) == ("slave", "127.0.0.1", a.port)
+    assert r["master_link_status"] == "up" and r["slave_read_only"] == 1
+    assert r["master_replid"] == info(ac)["master_replid"]
+    assert bc.execute_command("ROLE") == ["slave", "127.0.0.1", a.port, "connected",
+                                          r["slave_repl_offset"]]
+    with pytest.raises(redis.exceptions.ReadOnlyError):
+        bc.set("x", "1")
+    assert info(ac)["slave0"]["state"] == "online"
+
+
+@pytest.mark.parametrize("diskless", ["yes", "no"])
+def test_follows_a_redis_master(start_server, tmp_path, diskless):
+    ref = ReferenceRedis(tmp_path / "redis", args=["--repl-diskless-sync", diskless,
+                                                   "--repl-diskless-sync-delay", "0"])
+    try:
+        rc = ref.client()
+        make_values(rc)
+        rc.execute_command("DEBUG", "POPULATE", "20000")
+        b = follow(start_server, tmp_path, "b", ref.port)
+        bc = b.client()
+        assert wait_until(lambda: in_sync(rc, bc), 30)
+        assert dataset_digest(bc) == dataset_digest(rc)
+        mixed_writes(rc)
+        assert wait_until(lambda: in_sync(rc, bc), 10)
+        assert dataset_digest(bc) == dataset_digest(rc)
+        # A dropped link continues from Redis's backlog.
+        rc.execute_command("CLIENT", "KILL", "TYPE", "replica")
+        rc.set("while-down", "1")
+        assert wait_until(lambda: in_sync(rc, bc), 30)
+        st = rc.info("stats")
+        assert st["sync_full"] == 1 and st["sync_partial_ok"] == 1
+        assert bc.get("while-down") == "1"
+        # Redis reads our acknowledged offset.
+        assert wait_until(lambda: rc.info("replication")["slave0"]["offset"]
+                          == rc.info("replication")["master_repl_offset"], 5)
+    finally:
+        ref.stop()
+
+
+def test_partial_resync_after_the_link_drops(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    ac.set("k", "v")
+    b = follow(start_server, tmp_path, "b", a.port)
+    bc = b.client()
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    bc.execute_command("CLIENT", "KILL", "TYPE", "master")
+    ac.set("while-down", "1")
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    st = info(ac, "stats")
+    assert st["sync_full"] == 1 and st["sync_partial_ok"] == 1
+    assert dataset_digest(bc) == dataset_digest(ac)
+
+
+def test_chained_replicas_get_the_same_stream(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    make_values(ac)
+    b = follow(start_server, tmp_path, "b", a.port)
+    c = follow(start_server, tmp_path, "c", b.port)
+    bc, cc = b.client(), c.client()
+    assert wait_until(lambda: in_sync(ac, bc) and in_sync(bc, cc), 30)
+    mixed_writes(ac)
+    assert wait_until(lambda: in_sync(ac, bc) and in_sync(bc, cc), 10)
+    assert dataset_digest(cc) == dataset_digest(ac)
+    # The same history: the same ID and offsets down the chain.
+    assert info(cc)["master_replid"] == info(ac)["master_replid"]
+    assert info(cc)["slave_repl_offset"] == info(ac)["master_repl_offset"]
+
+
+def test_promotion_lets_siblings_continue(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    mixed_writes(ac, 50)
+    b = follow(start_server, tmp_path, "b", a.port)
+    c = follow(start_server, tmp_path, "c", a.port)
+    bc, cc = b.client(), c.client()
+    assert wait_until(lambda: in_sync(ac, bc) and in_sync(ac, cc), 30)
+    old_id = info(ac)["master_replid"]
+    a.kill()
+    assert bc.execute_command("REPLICAOF", "NO", "ONE") == "OK"
+    r = info(bc)
+    assert r["role"] == "master" and r["master_replid2"] == old_id
+    bc.set("after-promotion", "1")
+    assert cc.execute_command("REPLICAOF", "127.0.0.1", str(b.port)) == "OK"
+    assert wait_until(lambda: in_sync(bc, cc), 30)
+    st = info(bc, "stats")
+    assert st["sync_full"] == 0 and st["sync_partial_ok"] == 1, st
+    assert cc.get("after-promotion") == "1"
+    assert dataset_digest(cc) == dataset_digest(bc)
+    assert cc.execute_command("REPLICAOF", "127.0.0.1", str(b.port)) == \
+        "OK Already connected to specified master"
+
+
+def test_restarts_continue_partially(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    mixed_writes(ac, 50)
+    b = follow(start_server, tmp_path, "b", a.port)
+    bc = b.client()
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    # The replica restarts from its RDB (which records the replication ID and offset).
+    try:
+        bc.execute_command("SHUTDOWN", "SAVE")
+    except redis.ConnectionError:
+        pass
+    b.proc.wait(10)
+    b.stop()
+    ac.set("while-replica-down", "1")
+    b = follow(start_server, tmp_path, "b", a.port)
+    bc = b.client()
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    st = info(ac, "stats")
+    assert st["sync_full"] == 1 and st["sync_partial_ok"] == 1, st
+    # The master restarts from its RDB: the replica continues under the master's second ID.
+    try:
+        ac.execute_command("SHUTDOWN", "SAVE")
+    except redis.ConnectionError:
+        pass
+    a.proc.wait(10)
+    a.stop()
+    a = start_in(start_server, tmp_path / "a", "--repl-timeout", "10", port=a.port)
+    ac = a.client()
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    st = info(ac, "stats")
+    assert st["sync_full"] == 0 and st["sync_partial_ok"] == 1, st
+    assert dataset_digest(bc) == dataset_digest(ac)
+
+
+def test_replicaof_errors_and_no_one(start_server, tmp_path):
+    s = node(start_server, tmp_path, "a")
+    c = s.client()
+    with pytest.raises(redis.ResponseError, match="not an integer"):
+        c.execute_command("REPLICAOF", "127.0.0.1", "port")
+    assert c.execute_command("REPLICAOF", "NO", "ONE") == "OK"
+    assert c.execute_command("ROLE")[0] == "master"
+    # A master that does not answer: the replica keeps trying and says so.
+    assert c.execute_command("SLAVEOF", "127.0.0.1", "1") in (True, "OK")  # redis-py parses it
+    r = info(c)
+    assert r["role"] == "slave" and r["master_link_status"] == "down"
+    assert c.get("anything") is None  # serves (stale) reads meanwhile
+    assert c.execute_command("REPLICAOF", "NO", "ONE") == "OK"
+    assert c.set("x", "1") is True
