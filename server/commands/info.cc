@@ -226,12 +226,16 @@ void AppendReplication(Server& s, std::string& o) {
     if (!up) {
       o += "master_link_down_since_seconds:-1\r\n";
     }
-    o += fmt::format("slave_priority:100\r\nslave_read_only:{}\r\nreplica_announced:1\r\n",
-                     s.config().replica_read_only ? 1 : 0);
+    o += fmt::format("slave_priority:{}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",
+                     s.config().replica_priority, s.config().replica_read_only ? 1 : 0,
+                     s.config().replica_announced ? 1 : 0);
   } else {
     o += "# Replication\r\nrole:master\r\n";
   }
   o += fmt::format("connected_slaves:{}\r\n", r.replicas().size());
+  if (s.config().min_replicas_to_write > 0 && s.config().min_replicas_max_lag > 0) {
+    o += fmt::format("min_slaves_good_slaves:{}\r\n", r.GoodReplicas());
+  }
   int i = 0;
   int64_t now = s.clock().NowMs();
   for (const Client* c : r.replicas()) {

@@ -130,11 +130,13 @@ void ReplicaOf(CommandContext& ctx) {
     return;
   }
   std::string host(ctx.argv[1]);
+  r.AllowEmptySync();
   if (r.is_replica() && r.master_host() == host && r.master_port() == *port) {
     ctx.reply.SimpleString("OK Already connected to specified master");
     return;
   }
   r.SetMaster(host, static_cast<int>(*port));
+  r.AllowEmptySync();
   ctx.reply.Ok();
 }
 

@@ -107,13 +107,15 @@ struct Subscriptions {
 
 // A replica attached to this server (after PSYNC/SYNC).
 struct ReplicaInfo {
-  enum class State { kWaitBgsaveStart, kWaitBgsaveEnd, kSendBulk, kOnline };
+  // kWaitAck: a diskless transfer ended; online once the replica's first ACK says it loaded.
+  enum class State { kWaitBgsaveStart, kWaitBgsaveEnd, kSendBulk, kWaitAck, kOnline };
   State state = State::kWaitBgsaveStart;
   int listening_port = 0;    // REPLCONF listening-port
   std::string announced_ip;  // REPLCONF ip-address
   bool capa_eof = false;
   bool capa_psync2 = false;
   bool old_sync = false;     // SYNC: no +FULLRESYNC line
+  bool diskless = false;     // its snapshot goes straight from the child to its socket
   int64_t ack_offset = 0;
   int64_t ack_time_ms = 0;
   int64_t initial_offset = 0;  // the offset its full sync started from

@@ -83,8 +83,7 @@ uint64_t Server::TakeChildCowSize() {
   return cow;
 }
 
-pid_t Server::ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts,
-                           bool as_commands) {
+pid_t Server::ForkChild(const std::function<bool()>& job) {
   int64_t start_us = Clock::RealMonotonicUs();
   // The child reports its copy-on-write size through a pipe when it is done.
   int info[2] = {-1, -1};
@@ -95,19 +94,15 @@ pid_t Server::ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts
     return pid;
   }
   if (pid == 0) {
-    // The child: write the snapshot of this moment and leave without running destructors.
+    // The child: do the job on the snapshot of this moment and leave without destructors.
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
-    std::string why;
-    bool ok = as_commands ? aof::SaveCommandsFile(path, *keyspace_, opts, &why)
-                          : rdb::SaveFile(path, *keyspace_, opts, &why);
+    signal(SIGPIPE, SIG_IGN);
+    bool ok = job();
     if (ok) {
       uint64_t cow = ProcessPrivateDirty();
       LogNotice("Copy-on-write of the snapshot child: {} MB", cow >> 20);
-      LogNotice("DB saved on disk");
       if (info[1] >= 0) (void)!write(info[1], &cow, sizeof(cow));
-    } else {
-      LogWarning("{}", why);
     }
     _exit(ok ? 0 : 1);
   }
@@ -121,6 +116,27 @@ pid_t Server::ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts
   }
   ++total_forks_;
   return pid;
+}
+
+pid_t Server::ForkSnapshot(const std::string& path, const rdb::SaveOptions& opts,
+                           bool as_commands) {
+  return ForkChild([&] {
+    std::string why;
+    bool ok = as_commands ? aof::SaveCommandsFile(path, *keyspace_, opts, &why)
+                          : rdb::SaveFile(path, *keyspace_, opts, &why);
+    if (ok) {
+      LogNotice("DB saved on disk");
+    } else {
+      LogWarning("{}", why);
+    }
+    return ok;
+  });
+}
+
+void Server::AdoptSocketSave(pid_t pid) {
+  rdb_child_pid_ = pid;
+  rdb_child_socket_ = true;
+  rdb_save_start_ms_ = clock_.NowMs();
 }
 
 bool Server::RdbBackgroundSave(std::string* err) {
@@ -155,6 +171,14 @@ void Server::CheckChildDone() {
   if (r == 0) return;
   bool ok = r == rdb_child_pid_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   rdb_last_cow_size_ = TakeChildCowSize();
+  if (rdb_child_socket_) {
+    // A diskless replication sync: no file was saved, the save figures stay as they are.
+    rdb_child_socket_ = false;
+    rdb_child_pid_ = -1;
+    LogNotice("Background RDB transfer terminated {}", ok ? "with success" : "with an error");
+    repl_->OnBgsaveDone(ok, "");
+    return;
+  }
   int64_t now_ms = clock_.NowMs();
   rdb_last_bgsave_time_s_ = (now_ms - rdb_save_start_ms_) / 1000;
   if (ok) {

@@ -1,6 +1,7 @@
 #include "server/core/replication.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +55,7 @@ const char* Replication::StateName(const ReplicaInfo& r) {
     case ReplicaInfo::State::kWaitBgsaveEnd:
       return "wait_bgsave";
     case ReplicaInfo::State::kSendBulk:
+    case ReplicaInfo::State::kWaitAck:
       return "send_bulk";
     case ReplicaInfo::State::kOnline:
       return "online";
@@ -63,6 +65,7 @@ const char* Replication::StateName(const ReplicaInfo& r) {
 
 void Replication::CreateBacklog() {
   if (backlog_) return;
+  no_replicas_since_ms_ = s_.clock().NowMs();
   backlog_ = std::make_unique<ReplBacklog>(static_cast<size_t>(s_.config().repl_backlog_size),
                                            offset_);
   stream_db_ = -1;
@@ -144,12 +147,117 @@ void Replication::StartFullSync(Client& c, bool old_sync) {
   r.ack_time_ms = s_.clock().NowMs();
   replicas_.push_back(&c);
   ++s_.stats().sync_full;
-  if (s_.rdb_child_pid() <= 0 && s_.aof_child_pid() <= 0) {
-    if (!StartBgsaveForReplication()) return;
-  } else {
+  (void)old_sync;
+  if (s_.rdb_child_pid() > 0 || s_.aof_child_pid() > 0) {
     LogNotice("Waiting for the running child to finish before the full sync of {}", c.addr);
   }
-  (void)old_sync;
+  StartPendingSyncs(s_.clock().NowMs());
+}
+
+void Replication::StartPendingSyncs(int64_t now) {
+  if (s_.rdb_child_pid() > 0 || s_.aof_child_pid() > 0) return;
+  if (is_replica() && !LinkStreaming()) return;  // nothing consistent to send yet
+  size_t eof_capable = 0, others = 0;
+  int64_t oldest = now;
+  for (Client* c : replicas_) {
+    const ReplicaInfo& r = *c->repl;
+    if (r.state != ReplicaInfo::State::kWaitBgsaveStart) continue;
+    (r.capa_eof ? eof_capable : others)++;
+    oldest = std::min(oldest, r.ack_time_ms);
+  }
+  const ServerConfig& cfg = s_.config();
+  if (cfg.repl_diskless_sync && eof_capable > 0) {
+    // Wait repl-diskless-sync-delay seconds for more replicas to share the transfer, unless
+    // repl-diskless-sync-max-replicas are already here.
+    bool enough = cfg.repl_diskless_sync_max_replicas > 0 &&
+                  eof_capable >= static_cast<size_t>(cfg.repl_diskless_sync_max_replicas);
+    if (enough || now - oldest >= cfg.repl_diskless_sync_delay * 1000) StartDisklessSync();
+    return;
+  }
+  if (others > 0 || eof_capable > 0) StartBgsaveForReplication();
+}
+
+namespace {
+
+// Writes all of `data` to a non-blocking socket, waiting for room up to timeout_ms per wait.
+bool WriteFully(int fd, std::string_view data, int timeout_ms) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n > 0) {
+      data.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      struct pollfd p = {fd, POLLOUT, 0};
+      if (poll(&p, 1, timeout_ms) <= 0) return false;
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Replication::StartDisklessSync() {
+  const ServerConfig& cfg = s_.config();
+  int timeout_ms = static_cast<int>(std::min<int64_t>(cfg.repl_timeout * 1000, INT32_MAX));
+  std::string mark = RandomReplId();
+  stream_db_ = -1;
+  int64_t at = offset_;
+  std::vector<int> fds;
+  for (Client* c : std::vector<Client*>(replicas_)) {
+    ReplicaInfo& r = *c->repl;
+    if (r.state != ReplicaInfo::State::kWaitBgsaveStart || !r.capa_eof) continue;
+    // What the parent still had for it, +FULLRESYNC and the payload header go out now: from
+    // the fork on, only the child writes to this socket until the transfer ends.
+    std::string head = r.preamble.substr(r.preamble_sent);
+    if (!r.old_sync) head += fmt::format("+FULLRESYNC {} {}\r\n", replid_, at);
+    head += "$EOF:" + mark + "\r\n";
+    r.preamble.clear();
+    r.preamble_sent = 0;
+    if (c->fd < 0 || !WriteFully(c->fd, head, 1000)) {
+      s_.ScheduleClose(c, false);
+      continue;
+    }
+    r.state = ReplicaInfo::State::kWaitBgsaveEnd;
+    r.diskless = true;
+    r.initial_offset = at;
+    fds.push_back(c->fd);
+  }
+  if (fds.empty()) return false;
+  rdb::SaveOptions opts = s_.RdbSaveOptionsForReplication();
+  Keyspace& ks = s_.keyspace();
+  pid_t pid = s_.ForkChild([&ks, opts, fds, mark, timeout_ms]() mutable {
+    // Every chunk goes to every replica still healthy; one that stalls longer than
+    // repl-timeout is dropped and the others go on.
+    size_t live = fds.size();
+    rdb::Sink sink = [&](std::string_view chunk) {
+      for (int& fd : fds) {
+        if (fd >= 0 && !WriteFully(fd, chunk, timeout_ms)) {
+          fd = -1;
+          --live;
+        }
+      }
+      return live > 0;
+    };
+    bool ok = rdb::Stream(ks, opts, sink) && sink(mark);
+    return ok && live == fds.size();
+  });
+  if (pid < 0) {
+    LogWarning("Can't fork for the diskless sync: {}", strerror(errno));
+    for (Client* c : std::vector<Client*>(replicas_)) {
+      if (c->repl->diskless && c->repl->state == ReplicaInfo::State::kWaitBgsaveEnd) {
+        s_.ScheduleClose(c, false);
+      }
+    }
+    return false;
+  }
+  s_.AdoptSocketSave(pid);
+  diskless_running_ = true;
+  LogNotice("Starting BGSAVE for SYNC with target: replicas sockets ({} replicas)", fds.size());
+  return true;
 }
 
 bool Replication::StartBgsaveForReplication() {
@@ -179,12 +287,24 @@ bool Replication::StartBgsaveForReplication() {
 }
 
 void Replication::OnBgsaveDone(bool ok, const std::string& path) {
+  if (diskless_running_) {
+    diskless_running_ = false;
+    for (Client* c : std::vector<Client*>(replicas_)) {
+      ReplicaInfo& r = *c->repl;
+      if (!r.diskless || r.state != ReplicaInfo::State::kWaitBgsaveEnd) continue;
+      if (ok) {
+        r.state = ReplicaInfo::State::kWaitAck;  // online at its first ACK, after its load
+      } else {
+        LogWarning("Diskless transfer to replica {} failed", c->addr);
+        s_.ScheduleClose(c, false);
+      }
+    }
+    StartPendingSyncs(s_.clock().NowMs());
+    return;
+  }
   if (!bgsave_for_replicas_) {
     // A user's BGSAVE: replicas waiting for a child to finish get their own now.
-    bool waiting = std::any_of(replicas_.begin(), replicas_.end(), [](Client* c) {
-      return c->repl->state == ReplicaInfo::State::kWaitBgsaveStart;
-    });
-    if (waiting && s_.aof_child_pid() <= 0) StartBgsaveForReplication();
+    StartPendingSyncs(s_.clock().NowMs());
     return;
   }
   bgsave_for_replicas_ = false;
@@ -219,10 +339,7 @@ void Replication::OnBgsaveDone(bool ok, const std::string& path) {
     LogNotice("Synchronization with replica {} started: sending {} bytes", c->addr, rdb.size());
   }
   // Replicas that arrived while this child ran need a snapshot of their own.
-  bool waiting = std::any_of(replicas_.begin(), replicas_.end(), [](Client* c) {
-    return c->repl->state == ReplicaInfo::State::kWaitBgsaveStart;
-  });
-  if (waiting) StartBgsaveForReplication();
+  StartPendingSyncs(s_.clock().NowMs());
 }
 
 void Replication::BulkSent(Client& c) {
@@ -236,6 +353,10 @@ void Replication::BulkSent(Client& c) {
 
 void Replication::Ack(Client& c, int64_t offset) {
   if (!c.repl) return;
+  if (c.repl->state == ReplicaInfo::State::kWaitAck) {
+    BulkSent(c);
+    s_.QueueWrite(c);  // the stream held since the fork goes out now
+  }
   c.repl->ack_offset = std::max(c.repl->ack_offset, offset);
   c.repl->ack_time_ms = s_.clock().NowMs();
   CheckWaiters();
@@ -253,6 +374,19 @@ void Replication::CheckWaiters() {
     }
   }
   waiters_.swap(still);
+}
+
+int Replication::GoodReplicas() const {
+  int64_t now_s = s_.clock().NowMs() / 1000;
+  int n = 0;
+  for (const Client* c : replicas_) {
+    const ReplicaInfo& r = *c->repl;
+    if (r.state == ReplicaInfo::State::kOnline &&
+        now_s - r.ack_time_ms / 1000 <= s_.config().min_replicas_max_lag) {
+      ++n;
+    }
+  }
+  return n;
 }
 
 int Replication::CountAcked(int64_t offset) const {
@@ -294,14 +428,29 @@ void Replication::BeforeSleep() {
 void Replication::Cron() {
   int64_t now = s_.clock().NowMs();
   if (is_replica()) ReplicaCron(now);
+  if (!replicas_.empty()) {
+    no_replicas_since_ms_ = now;
+  } else if (backlog_ && !is_replica() && s_.config().repl_backlog_ttl > 0 &&
+             now - no_replicas_since_ms_ > s_.config().repl_backlog_ttl * 1000) {
+    // repl-backlog-ttl: no replica for that long, so nobody can continue this history.
+    LogNotice("Replication backlog freed after {} seconds without connected replicas.",
+              s_.config().repl_backlog_ttl);
+    replid_ = RandomReplId();
+    replid2_ = std::string(40, '0');
+    second_offset_ = -1;
+    backlog_.reset();
+    s_.RemoveSink(this);
+    sink_added_ = false;
+  }
   if (replicas_.empty()) return;
   // Keepalive newlines to replicas waiting for their snapshot (they ignore them).
   if (now - last_newline_ms_ >= 1000) {
     last_newline_ms_ = now;
     for (Client* c : replicas_) {
       ReplicaInfo& r = *c->repl;
+      // (Never while a child writes to the socket.)
       if (r.state == ReplicaInfo::State::kWaitBgsaveStart ||
-          r.state == ReplicaInfo::State::kWaitBgsaveEnd) {
+          (r.state == ReplicaInfo::State::kWaitBgsaveEnd && !r.diskless)) {
         r.preamble += "\n";
         s_.QueueWrite(*c);
       }
@@ -324,13 +473,7 @@ void Replication::Cron() {
       s_.ScheduleClose(c, false);
     }
   }
-  bool waiting = std::any_of(replicas_.begin(), replicas_.end(), [](Client* c) {
-    return c->repl->state == ReplicaInfo::State::kWaitBgsaveStart;
-  });
-  if (waiting && s_.rdb_child_pid() <= 0 && s_.aof_child_pid() <= 0 &&
-      (!is_replica() || LinkStreaming())) {
-    StartBgsaveForReplication();
-  }
+  StartPendingSyncs(now);
   if (backlog_ && backlog_->size() != static_cast<size_t>(s_.config().repl_backlog_size)) {
     backlog_->Resize(static_cast<size_t>(s_.config().repl_backlog_size));
   }
@@ -450,7 +593,10 @@ void Replication::ReplicaCron(int64_t now) {
 void Replication::LinkConnected(Client& c) {
   LogNotice("Non blocking connect for SYNC fired the event.");
   ReplicaLink::Options o;
-  o.listening_port = static_cast<int>(s_.config().port);
+  o.listening_port = static_cast<int>(s_.config().replica_announce_port != 0
+                                          ? s_.config().replica_announce_port
+                                          : s_.config().port);
+  o.announce_ip = s_.config().replica_announce_ip;
   o.masteruser = s_.config().masteruser;
   o.masterauth = s_.config().masterauth;
   o.timeout_ms = s_.config().repl_timeout * 1000;
@@ -522,6 +668,19 @@ bool Replication::TransferEnd() {
     unlink(transfer_tmp_.c_str());
     return false;
   }
+  // A master that restarted without persistence comes back empty under a new history; taking
+  // its empty dataset would wipe ours (and then every replica's). Refused unless the operator
+  // said otherwise (replica-accept-empty-master yes, or an explicit REPLICAOF).
+  if (!allow_empty_sync_ && !s_.config().replica_accept_empty_master &&
+      transfer_replid_ != replid_ && KeysHeld() > 0 && RdbHoldsNoKeys(path)) {
+    LogWarning("Refusing the empty dataset of MASTER {}:{} (new replication ID {}) while this "
+               "replica holds {} keys: the master probably restarted without persistence. "
+               "Keeping our data. Set replica-accept-empty-master yes or send REPLICAOF again "
+               "to accept it.", master_host_, master_port_, transfer_replid_, KeysHeld());
+    ++empty_master_refusals_;
+    return false;
+  }
+  allow_empty_sync_ = false;
   LogNotice("MASTER <-> REPLICA sync: Flushing old data");
   s_.keyspace().FlushAll(false);
   LogNotice("MASTER <-> REPLICA sync: Loading DB in memory");
@@ -556,6 +715,28 @@ bool Replication::TransferEnd() {
   LogNotice("MASTER <-> REPLICA sync: Finished with success");
   if (link_.eof_marked()) SendAck();  // a diskless master waits for it to start the stream
   return true;
+}
+
+size_t Replication::KeysHeld() {
+  size_t n = 0;
+  for (int i = 0; i < s_.keyspace().dbnum(); ++i) n += s_.keyspace().db(i).size();
+  return n;
+}
+
+bool Replication::RdbHoldsNoKeys(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || st.st_size > (64 << 10)) return false;
+  static const rdb::DefaultLimits limits;
+  Keyspace scratch(static_cast<int>(s_.config().databases), 0, nullptr);
+  rdb::LoadOptions o;
+  o.limits = limits.Get();
+  o.now_ms = s_.clock().NowMs();
+  o.drop_expired = false;
+  rdb::LoadResult res;
+  bool missing = false;
+  std::string err;
+  if (!rdb::LoadFile(path, scratch, o, &res, &missing, &err) || missing) return false;
+  return res.keys_loaded == 0;
 }
 
 void Replication::Continued(const std::string& replid) {

@@ -44,6 +44,11 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   void Cron();
   // A replica client goes away.
   void Remove(Client* c);
+  // Online replicas that acknowledged within min-replicas-max-lag seconds.
+  int GoodReplicas() const;
+  // An explicit REPLICAOF: the next full sync may replace our data even with an empty
+  // dataset under a new history (see TransferEnd).
+  void AllowEmptySync() { allow_empty_sync_ = true; }
   // Replicas whose acknowledged offset reaches `offset` (WAIT).
   int CountAcked(int64_t offset) const;
   // A client blocked in WAIT: answered when enough replicas acknowledge (or on timeout).
@@ -93,10 +98,15 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   void DisconnectReplicas();
   void DropMaster();
   void ReplicaCron(int64_t now);
+  size_t KeysHeld();
+  bool RdbHoldsNoKeys(const std::string& path);
   void CheckWaiters();
   void AppendStream(std::string_view bytes);
   void StartFullSync(Client& c, bool old_sync);
   bool StartBgsaveForReplication();
+  // Forks a child that streams the RDB, EOF-marked, to the waiting replicas that can take it.
+  bool StartDisklessSync();
+  void StartPendingSyncs(int64_t now);
 
   Server& s_;
   std::string replid_;
@@ -110,7 +120,9 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   bool ack_requested_ = false;
   std::vector<uint64_t> waiters_;  // client ids blocked in WAIT
   bool bgsave_for_replicas_ = false;  // the running BGSAVE feeds waiting replicas
+  bool diskless_running_ = false;     // the running child streams to replica sockets
   int64_t last_ping_ms_ = 0;
+  int64_t no_replicas_since_ms_ = 0;
   // Replica side.
   std::string master_host_;
   int master_port_ = 0;
@@ -119,6 +131,12 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   int64_t last_connect_ms_ = 0;
   int64_t last_ack_ms_ = 0;
   int transfer_fd_ = -1;
+  bool allow_empty_sync_ = false;
+ public:
+  uint64_t empty_master_refusals() const { return empty_master_refusals_; }
+
+ private:
+  uint64_t empty_master_refusals_ = 0;
   std::string transfer_tmp_;
   std::string transfer_replid_;
   int64_t transfer_offset_ = 0;

@@ -678,10 +678,25 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
     RejectCommand(c, cmd, err::kMisconf);
     return true;
   }
+  // A master without enough replicas that acknowledged recently refuses writes (fencing an
+  // old master cut off from its replicas).
+  if (config_.min_replicas_to_write > 0 && config_.min_replicas_max_lag > 0 &&
+      !repl_->is_replica() && !c.Has(kClientMaster) && IsWriteOrWritingExec(c, *cmd) &&
+      repl_->GoodReplicas() < config_.min_replicas_to_write) {
+    RejectCommand(c, cmd, "NOREPLICAS Not enough good replicas to write.");
+    return true;
+  }
   // A read-only replica takes writes from its master only.
   if (repl_->is_replica() && config_.replica_read_only && !c.Has(kClientMaster) &&
       cmd->Is(kCmdWrite)) {
     RejectCommand(c, cmd, "READONLY You can't write against a read only replica.");
+    return true;
+  }
+  if (repl_->is_replica() && !repl_->LinkStreaming() && !config_.replica_serve_stale_data &&
+      !cmd->Is(kCmdStale)) {
+    RejectCommand(c, cmd,
+                  "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to "
+                  "'no'.");
     return true;
   }
   // So does a failed AOF write or fsync, until a write succeeds again.
@@ -704,6 +719,15 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
 
   if (!ready_keys_.empty()) ServeReadyKeys();
   return !c.Has(kClientCloseAsap | kClientCloseAfterReply | kClientPostponed | kClientBlocked);
+}
+
+bool Server::IsWriteOrWritingExec(const Client& c, const Command& cmd) const {
+  if (cmd.Is(kCmdWrite)) return true;
+  if (cmd.fullname != "exec" || !c.Has(kClientMulti)) return false;
+  for (const QueuedCommand& q : c.multi_queue) {
+    if (q.cmd->Is(kCmdWrite)) return true;
+  }
+  return false;
 }
 
 void Server::Call(Client& c, const Command& cmd, std::span<const std::string_view> argv) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -174,6 +175,8 @@ class Server : public KeyspaceEvents {
   // Runs a command that passed the checks: handler, statistics, slowlog, latency, MONITOR,
   // propagation.
   void Call(Client& c, const Command& cmd, std::span<const std::string_view> argv);
+  // A write command, or an EXEC whose queue holds one.
+  bool IsWriteOrWritingExec(const Client& c, const Command& cmd) const;
 
   // ---- output ----
   // Marks a client as having output to flush at the next before-sleep.
@@ -290,6 +293,13 @@ class Server : public KeyspaceEvents {
 
   // ---- replication (replication.cc) ----
   Replication& replication() { return *repl_; }
+  // A diskless sync's child streams the RDB to replica sockets: it counts as the running RDB
+  // child (one child at a time) but saves no file.
+  void AdoptSocketSave(pid_t pid);
+  // Forks a child that runs `job` on the dataset of this moment and exits 0 when it returns
+  // true (reporting its copy-on-write size); records the fork latency. -1 with errno.
+  pid_t ForkChild(const std::function<bool()>& job);
+  rdb::SaveOptions RdbSaveOptionsForReplication() { return RdbSaveOptions(); }
 
   // ---- RDB snapshots (persistence.cc) ----
   bool RdbSave(std::string* err);            // SAVE
@@ -440,6 +450,7 @@ class Server : public KeyspaceEvents {
   std::string aof_rewrite_base_, aof_rewrite_tmp_;
   int64_t aof_rewrite_incr_seq_ = 0;
   pid_t rdb_child_pid_ = -1;
+  bool rdb_child_socket_ = false;
   bool rdb_bgsave_scheduled_ = false;
   bool rdb_last_bgsave_ok_ = true;
   bool loading_ = false;

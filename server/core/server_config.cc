@@ -515,7 +515,27 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Str("masteruser", &c.masteruser, ""));
   reg.Add(Bool("replica-read-only", &c.replica_read_only, "yes", 0, nullptr, "slave-read-only"));
   reg.Add(Bool("repl-disable-tcp-nodelay", &c.repl_disable_tcp_nodelay, "no"));
+  reg.Add(Bool("repl-diskless-sync", &c.repl_diskless_sync, "yes"));
+  reg.Add(Int("repl-diskless-sync-delay", &c.repl_diskless_sync_delay, "5", 0, kIntMax));
+  reg.Add(Int("repl-diskless-sync-max-replicas", &c.repl_diskless_sync_max_replicas, "0", 0,
+              kIntMax));
+  reg.Add(Bool("replica-serve-stale-data", &c.replica_serve_stale_data, "yes", 0, nullptr,
+               "slave-serve-stale-data"));
+  reg.Add(Bool("replica-accept-empty-master", &c.replica_accept_empty_master, "no"));
+  reg.Add(Int("replica-priority", &c.replica_priority, "100", 0, kIntMax, 0, nullptr,
+              "slave-priority"));
+  OptionDef announce_ip = Str("replica-announce-ip", &c.replica_announce_ip, "");
+  announce_ip.alias = "slave-announce-ip";
+  reg.Add(announce_ip);
+  reg.Add(Int("replica-announce-port", &c.replica_announce_port, "0", 0, 65535, 0, nullptr,
+              "slave-announce-port"));
+  reg.Add(Bool("replica-announced", &c.replica_announced, "yes"));
+  reg.Add(Int("min-replicas-to-write", &c.min_replicas_to_write, "0", 0, kIntMax, 0, nullptr,
+              "min-slaves-to-write"));
+  reg.Add(Int("min-replicas-max-lag", &c.min_replicas_max_lag, "10", 0, kIntMax, 0, nullptr,
+              "min-slaves-max-lag"));
   reg.Add(Mem("repl-backlog-size", &c.repl_backlog_size, "1mb", 1, kLongMax));
+  reg.Add(Int("repl-backlog-ttl", &c.repl_backlog_ttl, "3600", 0, kIntMax));
   reg.Add(Int("repl-timeout", &c.repl_timeout, "60", 1, kIntMax));
   reg.Add(Int("repl-ping-replica-period", &c.repl_ping_replica_period, "10", 1, kIntMax, 0,
               nullptr, "repl-ping-slave-period"));

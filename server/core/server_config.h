@@ -105,9 +105,21 @@ struct ServerConfig {
   int64_t rdb_key_save_delay = 0;
   bool rdb_del_sync_files = false;
   int64_t repl_backlog_size = 1 << 20;
+  bool repl_diskless_sync = true;
+  int64_t repl_backlog_ttl = 3600;
+  int64_t repl_diskless_sync_delay = 5;
+  int64_t repl_diskless_sync_max_replicas = 0;
   std::string replicaof;  // "host port" from the config, empty for none
   std::string masterauth, masteruser;
   bool replica_read_only = true;
+  bool replica_serve_stale_data = true;
+  bool replica_accept_empty_master = false;
+  int64_t replica_priority = 100;
+  std::string replica_announce_ip;
+  int64_t replica_announce_port = 0;
+  bool replica_announced = true;
+  int64_t min_replicas_to_write = 0;
+  int64_t min_replicas_max_lag = 10;
   bool repl_disable_tcp_nodelay = false;
   int64_t repl_timeout = 60;
   int64_t repl_ping_replica_period = 10;  // acts with replication: RDBs made only for a sync  // likewise, for the saving child

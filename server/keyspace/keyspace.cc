@@ -55,8 +55,13 @@ KeyValue* Keyspace::Lookup(Db& db, std::string_view key, int64_t now_ms, uint32_
   if (kv != nullptr && IsExpired(kv, now_ms)) {
     if (expire_deletes) {
       DeleteExpired(db, kv);
+      kv = nullptr;
+    } else if (!(flags & kLookupWrite)) {
+      // Expiry is on hold (a replica, or a write pause): a read sees the key as gone, while a
+      // write (the master's stream) still finds it, as Redis's expireIfNeeded does; the
+      // master's DEL removes it.
+      kv = nullptr;
     }
-    kv = nullptr;
   }
   if (kv == nullptr) {
     if (!(flags & kLookupWrite)) ++stats_.misses;

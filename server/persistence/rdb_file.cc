@@ -137,6 +137,11 @@ void KeyDelay(int64_t delay) {
   }
 }
 
+bool Stream(Keyspace& ks, const SaveOptions& opts, const Sink& sink) {
+  Writer w(sink);
+  return WriteAll(ks, opts, w);
+}
+
 std::string Serialize(Keyspace& ks, const SaveOptions& opts) {
   std::string image;
   Writer w([&](std::string_view chunk) {

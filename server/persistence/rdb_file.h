@@ -47,7 +47,10 @@ bool WriteFileAtomically(const std::string& path, const std::function<bool(const
 // Writes the dataset to `path` atomically (temp file, fsync, rename). On failure the old file
 // is untouched and *err says why.
 bool SaveFile(const std::string& path, Keyspace& ks, const SaveOptions& opts, std::string* err);
-// The RDB bytes themselves (tests, and replication later).
+// Hands the RDB image to `sink` in chunks of about 64 KB (a diskless replication sync);
+// false when the sink failed.
+bool Stream(Keyspace& ks, const SaveOptions& opts, const Sink& sink);
+// The RDB bytes themselves (tests).
 std::string Serialize(Keyspace& ks, const SaveOptions& opts);
 
 struct LoadOptions {

@@ -26,7 +26,7 @@ def in_sync(master, replica):
 
 
 def master(start_server, *args):
-    return start_server(["--enable-debug-command", "yes", *args])
+    return start_server(["--enable-debug-command", "yes", "--repl-diskless-sync-delay", "0", *args])
 
 
 def replica_of(tmp_path, master_port, name="replica", extra=()):
@@ -54,8 +54,9 @@ def mixed_writes(c, n=200):
     c.delete("s:5")
 
 
-def test_redis_replica_full_sync_and_stream(start_server, tmp_path):
-    s = master(start_server)
+@pytest.mark.parametrize("diskless", ["yes", "no"])
+def test_redis_replica_full_sync_and_stream(start_server, tmp_path, diskless):
+    s = master(start_server, "--repl-diskless-sync", diskless)
     c = s.client()
     make_values(c)
     c.execute_command("DEBUG", "POPULATE", "20000")
@@ -174,7 +175,7 @@ def test_replconf_errors(start_server):
 
 @pytest.mark.parametrize("delete", ["yes", "no"])
 def test_rdb_del_sync_files(start_server, tmp_path, delete):
-    s = master(start_server, "--rdb-del-sync-files", delete)
+    s = master(start_server, "--rdb-del-sync-files", delete, "--repl-diskless-sync", "no")
     c = s.client()
     c.set("k", "v")
     rep = replica_of(tmp_path, s.port)
@@ -183,3 +184,43 @@ def test_rdb_del_sync_files(start_server, tmp_path, delete):
         assert (s.workdir / "dump.rdb").exists() == (delete == "no")
     finally:
         rep.stop()
+
+
+def test_backlog_ttl_frees_the_backlog(start_server, tmp_path):
+    s = master(start_server, "--repl-backlog-ttl", "1")
+    c = s.client()
+    rep = replica_of(tmp_path, s.port)
+    try:
+        assert wait_until(lambda: in_sync(c, rep.client()), 30)
+    finally:
+        rep.stop()
+    old = info(c)["master_replid"]
+    assert wait_until(lambda: info(c)["repl_backlog_active"] == 0, 10)
+    assert info(c)["master_replid"] != old
+    c.set("k", "v")  # writes go on without a backlog
+
+
+def test_sync_for_old_clients(start_server):
+    """SYNC (pre-PSYNC replicas, redis-cli --rdb): the RDB as a bulk, then the stream."""
+    import socket
+    s = master(start_server)
+    c = s.client()
+    c.set("k", "v")
+    sock = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+    sock.sendall(b"SYNC\r\n")
+    buf = b""
+    while b"\r\n" not in buf.lstrip(b"\n"):
+        buf += sock.recv(65536)
+    buf = buf.lstrip(b"\n")
+    header, rest = buf.split(b"\r\n", 1)
+    assert header.startswith(b"$")
+    size = int(header[1:])
+    while len(rest) < size:
+        rest += sock.recv(65536)
+    assert rest.startswith(b"REDIS0010")
+    stream = rest[size:]
+    c.set("after", "1")
+    while b"after" not in stream:
+        stream += sock.recv(65536)
+    assert b"$3\r\nSET\r\n$5\r\nafter\r\n" in stream
+    sock.close()

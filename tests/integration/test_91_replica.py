@@ -14,7 +14,8 @@ pytestmark = pytest.mark.skipif(TARGET == "redis", reason="Tessera as the replic
 
 
 def node(start_server, tmp_path, name, *args):
-    return start_in(start_server, tmp_path / name, "--repl-timeout", "10", *args)
+    return start_in(start_server, tmp_path / name, "--repl-timeout", "10",
+                    "--repl-diskless-sync-delay", "0", *args)
 
 
 def follow(start_server, tmp_path, name, master_port, *args):
@@ -155,7 +156,8 @@ def test_restarts_continue_partially(start_server, tmp_path):
         pass
     a.proc.wait(10)
     a.stop()
-    a = start_in(start_server, tmp_path / "a", "--repl-timeout", "10", port=a.port)
+    a = start_in(start_server, tmp_path / "a", "--repl-timeout", "10",
+                 "--repl-diskless-sync-delay", "0", port=a.port)
     ac = a.client()
     assert wait_until(lambda: in_sync(ac, bc), 30)
     st = info(ac, "stats")
@@ -177,3 +179,98 @@ def test_replicaof_errors_and_no_one(start_server, tmp_path):
     assert c.get("anything") is None  # serves (stale) reads meanwhile
     assert c.execute_command("REPLICAOF", "NO", "ONE") == "OK"
     assert c.set("x", "1") is True
+
+
+def test_min_replicas_to_write_fences_a_lonely_master(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a", "--min-replicas-to-write", "1",
+             "--min-replicas-max-lag", "2")
+    ac = a.client()
+    with pytest.raises(redis.ResponseError, match="NOREPLICAS Not enough good replicas to write"):
+        ac.set("k", "v")
+    assert ac.get("k") is None  # reads go on
+    b = follow(start_server, tmp_path, "b", a.port)
+    assert wait_until(lambda: info(ac)["connected_slaves"] == 1
+                      and info(ac).get("min_slaves_good_slaves") == 1, 30)
+    assert ac.set("k", "v") is True
+    b.kill()
+    # Once the replica's last ACK is older than min-replicas-max-lag, writes stop again.
+    assert wait_until(lambda: info(ac).get("min_slaves_good_slaves") == 0, 10)
+    with pytest.raises(redis.ResponseError, match="NOREPLICAS"):
+        ac.incr("n")
+    p = ac.pipeline(transaction=True)
+    p.set("a", 1)
+    with pytest.raises(redis.ResponseError, match="NOREPLICAS"):
+        p.execute()
+
+
+def test_stale_data_and_announcements(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    ac.set("k", "v")
+    b = follow(start_server, tmp_path, "b", a.port, "--replica-announce-ip", "10.1.2.3",
+               "--replica-announce-port", "7777", "--replica-priority", "42",
+               "--replica-serve-stale-data", "no")
+    bc = b.client()
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    slave = info(ac)["slave0"]
+    assert (slave["ip"], slave["port"]) == ("10.1.2.3", 7777)
+    assert info(bc)["slave_priority"] == 42
+    assert bc.get("k") == "v"
+    a.kill()
+    assert wait_until(lambda: info(bc)["master_link_status"] == "down", 20)
+    with pytest.raises(redis.ResponseError, match="MASTERDOWN Link with MASTER is down"):
+        bc.get("k")
+    assert info(bc)["role"] == "slave"  # commands flagged stale (INFO, REPLICAOF...) still work
+
+
+def test_an_empty_restarted_master_does_not_wipe_its_replica(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    ac.mset({f"k{i}": i for i in range(100)})
+    b = follow(start_server, tmp_path, "b", a.port)
+    bc = b.client()
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    port = a.port
+    a.kill()
+    for f in (tmp_path / "a").glob("*.rdb"):
+        f.unlink()
+    a = start_in(start_server, tmp_path / "a", port=port)  # no persistence: back empty
+    ac = a.client()
+    assert wait_until(lambda: "Refusing the empty dataset" in b.log_text(), 20)
+    assert bc.dbsize() == 100 and info(bc)["master_link_status"] == "down"
+    # The operator decides: an explicit REPLICAOF accepts the empty master.
+    bc.execute_command("REPLICAOF", "127.0.0.1", str(port))
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    assert bc.dbsize() == 0
+
+
+def test_one_diskless_transfer_serves_several_replicas(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a", "--repl-diskless-sync-delay", "30",
+             "--repl-diskless-sync-max-replicas", "2")
+    ac = a.client()
+    ac.execute_command("DEBUG", "POPULATE", "50000")
+    b = follow(start_server, tmp_path, "b", a.port)
+    c = follow(start_server, tmp_path, "c", a.port)
+    bc, cc = b.client(), c.client()
+    # Well before the 30 s delay: the second replica completes the set.
+    assert wait_until(lambda: in_sync(ac, bc) and in_sync(ac, cc), 20)
+    assert "target: replicas sockets (2 replicas)" in a.log_text()
+    assert not list((tmp_path / "a").glob("*.rdb"))  # nothing written to disk
+    ac.set("after", "1")
+    assert wait_until(lambda: in_sync(ac, bc) and in_sync(ac, cc), 10)
+    assert dataset_digest(bc) == dataset_digest(ac) == dataset_digest(cc)
+
+
+def test_replica_hides_expired_keys_but_waits_for_the_masters_del(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    ac.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")  # the master will not expire it yet
+    b = follow(start_server, tmp_path, "b", a.port)
+    bc = b.client()
+    ac.set("k", "v", px=300)
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    assert bc.get("k") == "v"
+    assert wait_until(lambda: bc.get("k") is None, 5)  # logically expired: hidden
+    assert bc.dbsize() == 1  # but not deleted by the replica itself
+    assert ac.get("k") is None  # the master expires it on access and propagates the DEL
+    assert wait_until(lambda: bc.dbsize() == 0, 5)
