@@ -167,6 +167,10 @@ class Client {
   std::unique_ptr<ReplicaInfo> repl;
   // The replication offset after this client's last propagated write (WAIT).
   int64_t woff = 0;
+  // Synchronous replication (min-sync-replicas): replies are held until enough replicas
+  // acknowledged this offset (0: nothing held), since sync_hold_since_ms.
+  int64_t sync_hold_offset = 0;
+  int64_t sync_hold_since_ms = 0;
 
   // Transactions: the queue between MULTI and EXEC, and the WATCHed keys.
   std::vector<QueuedCommand> multi_queue;

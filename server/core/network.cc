@@ -150,6 +150,7 @@ class Connection {
         !FlushPreamble()) {
       return;
     }
+    if (c.sync_hold_offset > 0) return;  // waiting for replicas to acknowledge its write
     while (!c.out.empty()) {
       struct iovec iov[kMaxIov];
       int cnt = c.out.Gather(iov, kMaxIov);

@@ -360,6 +360,64 @@ void Replication::Ack(Client& c, int64_t offset) {
   c.repl->ack_offset = std::max(c.repl->ack_offset, offset);
   c.repl->ack_time_ms = s_.clock().NowMs();
   CheckWaiters();
+  if (!held_.empty() || sync_degraded_) CheckHolds(s_.clock().NowMs());
+}
+
+void Replication::HoldReplies(Client& c, int64_t offset) {
+  if (c.sync_hold_offset == 0) {
+    c.sync_hold_since_ms = s_.clock().NowMs();
+    held_.push_back(c.id);
+  }
+  c.sync_hold_offset = offset;
+  RequestAcks();  // replicas answer GETACK at once instead of within a second
+}
+
+std::string_view Replication::SyncWriteRefusal() const {
+  int64_t n = s_.config().min_sync_replicas;
+  if (n <= 0 || is_replica()) return {};
+  size_t online = 0;
+  for (const Client* c : replicas_) {
+    if (c->repl->state == ReplicaInfo::State::kOnline) ++online;
+  }
+  if (online < static_cast<size_t>(n)) {
+    return "NOREPLICAS Not enough replicas to acknowledge writes (min-sync-replicas).";
+  }
+  if (sync_degraded_) {
+    return "NOREPLICAS Replicas did not acknowledge writes within repl-timeout "
+           "(min-sync-replicas); writes resume once they catch up.";
+  }
+  return {};
+}
+
+void Replication::CheckHolds(int64_t now) {
+  int n = static_cast<int>(s_.config().min_sync_replicas);
+  if (sync_degraded_ && CountAcked(offset_) >= std::max(n, 1)) {
+    sync_degraded_ = false;
+    LogNotice("Replicas caught up: synchronous writes accepted again");
+  }
+  std::vector<uint64_t> still;
+  int64_t timeout_ms = s_.config().repl_timeout * 1000;
+  for (uint64_t id : held_) {
+    Client* c = s_.FindClient(id);
+    if (c == nullptr || c->sync_hold_offset == 0) continue;
+    if (n <= 0 || CountAcked(c->sync_hold_offset) >= n) {
+      c->sync_hold_offset = 0;  // acknowledged: the replies may go
+      s_.QueueWrite(*c);
+      continue;
+    }
+    if (now - c->sync_hold_since_ms > timeout_ms) {
+      // The write is here but not on enough replicas: its client cannot be told it succeeded.
+      // Closing the connection leaves the outcome unknown to it, which is the truth.
+      LogWarning("Write of client {} not acknowledged by {} replicas within repl-timeout: "
+                 "closing it and refusing writes until the replicas catch up", c->addr, n);
+      sync_degraded_ = true;
+      c->sync_hold_offset = 0;
+      s_.ScheduleClose(c, false);
+      continue;
+    }
+    still.push_back(id);
+  }
+  held_.swap(still);
 }
 
 void Replication::CheckWaiters() {
@@ -419,6 +477,7 @@ void Replication::Remove(Client* c) {
 
 void Replication::BeforeSleep() {
   if (!waiters_.empty()) CheckWaiters();
+  if (!held_.empty()) CheckHolds(s_.clock().NowMs());
   if (!ack_requested_) return;
   ack_requested_ = false;
   static const std::string kGetAck = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
@@ -428,6 +487,7 @@ void Replication::BeforeSleep() {
 void Replication::Cron() {
   int64_t now = s_.clock().NowMs();
   if (is_replica()) ReplicaCron(now);
+  if (!held_.empty() || sync_degraded_) CheckHolds(now);
   if (!replicas_.empty()) {
     no_replicas_since_ms_ = now;
   } else if (backlog_ && !is_replica() && s_.config().repl_backlog_ttl > 0 &&

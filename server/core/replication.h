@@ -44,6 +44,15 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   void Cron();
   // A replica client goes away.
   void Remove(Client* c);
+  // ---- synchronous mode (min-sync-replicas) ----
+  // After a client's write: its replies wait until enough replicas acknowledge `offset`.
+  void HoldReplies(Client& c, int64_t offset);
+  // Whether c's output may leave now.
+  bool RepliesHeld(const Client& c) const { return c.sync_hold_offset > 0; }
+  // Writes are refused while fewer than min-sync-replicas replicas are online, and after a
+  // hold timed out until the replicas caught up again; the error to give, or empty.
+  std::string_view SyncWriteRefusal() const;
+
   // Online replicas that acknowledged within min-replicas-max-lag seconds.
   int GoodReplicas() const;
   // An explicit REPLICAOF: the next full sync may replace our data even with an empty
@@ -101,6 +110,7 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   size_t KeysHeld();
   bool RdbHoldsNoKeys(const std::string& path);
   void CheckWaiters();
+  void CheckHolds(int64_t now);
   void AppendStream(std::string_view bytes);
   void StartFullSync(Client& c, bool old_sync);
   bool StartBgsaveForReplication();
@@ -119,6 +129,8 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   bool sink_added_ = false;
   bool ack_requested_ = false;
   std::vector<uint64_t> waiters_;  // client ids blocked in WAIT
+  std::vector<uint64_t> held_;     // client ids whose replies wait for replica ACKs
+  bool sync_degraded_ = false;     // a hold timed out: refuse writes until replicas catch up
   bool bgsave_for_replicas_ = false;  // the running BGSAVE feeds waiting replicas
   bool diskless_running_ = false;     // the running child streams to replica sockets
   int64_t last_ping_ms_ = 0;

@@ -686,6 +686,14 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
     RejectCommand(c, cmd, "NOREPLICAS Not enough good replicas to write.");
     return true;
   }
+  // Synchronous mode: no write without enough replicas to acknowledge it.
+  if (config_.min_sync_replicas > 0 && !c.Has(kClientMaster) && IsWriteOrWritingExec(c, *cmd)) {
+    std::string_view why = repl_->SyncWriteRefusal();
+    if (!why.empty()) {
+      RejectCommand(c, cmd, why);
+      return true;
+    }
+  }
   // A read-only replica takes writes from its master only.
   if (repl_->is_replica() && config_.replica_read_only && !c.Has(kClientMaster) &&
       cmd->Is(kCmdWrite)) {
@@ -775,7 +783,14 @@ void Server::Call(Client& c, const Command& cmd, std::span<const std::string_vie
   }
   if (call_depth_ == 0) {
     FlushPropagation();
-    if (repl_->offset() != repl_offset_before) c.woff = repl_->offset();  // for WAIT
+    if (repl_->offset() != repl_offset_before) {
+      c.woff = repl_->offset();  // for WAIT
+      // Synchronous mode: this client hears about its write once replicas have it.
+      if (config_.min_sync_replicas > 0 && !repl_->is_replica() &&
+          !c.Has(kClientMaster | kClientFake | kClientReplica)) {
+        repl_->HoldReplies(c, c.woff);
+      }
+    }
     tracking_.FlushPendingFor(c);  // invalidations of its own writes follow its reply
   }
   CheckOutputLimits(c);

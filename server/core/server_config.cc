@@ -534,6 +534,8 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
               "min-slaves-to-write"));
   reg.Add(Int("min-replicas-max-lag", &c.min_replicas_max_lag, "10", 0, kIntMax, 0, nullptr,
               "min-slaves-max-lag"));
+  // Tessera's synchronous mode: a write's reply waits for this many replicas' ACKs.
+  reg.Add(Int("min-sync-replicas", &c.min_sync_replicas, "0", 0, kIntMax));
   reg.Add(Mem("repl-backlog-size", &c.repl_backlog_size, "1mb", 1, kLongMax));
   reg.Add(Int("repl-backlog-ttl", &c.repl_backlog_ttl, "3600", 0, kIntMax));
   reg.Add(Int("repl-timeout", &c.repl_timeout, "60", 1, kIntMax));

@@ -119,6 +119,7 @@ struct ServerConfig {
   int64_t replica_announce_port = 0;
   bool replica_announced = true;
   int64_t min_replicas_to_write = 0;
+  int64_t min_sync_replicas = 0;
   int64_t min_replicas_max_lag = 10;
   bool repl_disable_tcp_nodelay = false;
   int64_t repl_timeout = 60;
