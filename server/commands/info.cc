@@ -252,12 +252,14 @@ void AppendReplication(Server& s, std::string& o) {
   }
   const ReplBacklog* b = r.backlog();
   o += fmt::format(
-      "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\n"
+      "master_failover_state:{}\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\n"
       "master_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{}\r\n"
-      "repl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
-      r.replid(), r.replid2(), r.offset(), r.second_offset(), b != nullptr ? 1 : 0,
+      "repl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n"
+      "repl_backlog_too_small:{}\r\n",
+      r.FailoverStateName(), r.replid(), r.replid2(), r.offset(), r.second_offset(),
+      b != nullptr ? 1 : 0,
       s.config().repl_backlog_size, b != nullptr ? b->first_offset() : 0,
-      b != nullptr ? b->histlen() : 0);
+      b != nullptr ? b->histlen() : 0, r.backlog_too_small() ? 1 : 0);
 }
 
 void AppendCpu(std::string& o) {

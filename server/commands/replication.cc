@@ -74,8 +74,16 @@ bool SyncAllowed(CommandContext& ctx) {
 }
 
 void Psync(CommandContext& ctx) {
-  if (!SyncAllowed(ctx)) return;
   auto next = ParseInt64(ctx.argv[2]);
+  if (ctx.argc() > 3 && EqualsIgnoreCase(ctx.argv[3], "failover") &&
+      !ctx.client.Has(kClientReplica)) {
+    // Our master hands over (FAILOVER on its side): we become the master it then follows.
+    if (!ctx.server.replication().AcceptFailover(ctx.argv[1])) {
+      ctx.reply.Error("ERR PSYNC FAILOVER replid must match my replid.");
+      return;
+    }
+  }
+  if (!SyncAllowed(ctx)) return;
   if (!next) {
     ctx.reply.Error(err::kNotInteger);
     return;
@@ -140,6 +148,72 @@ void ReplicaOf(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]
+void Failover(CommandContext& ctx) {
+  std::string host;
+  int64_t port = 0, timeout = 0;
+  bool force = false, abort = false, has_to = false, has_timeout = false;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view a = ctx.argv[i];
+    if (EqualsIgnoreCase(a, "to") && i + 2 < ctx.argc() && !has_to) {
+      host = std::string(ctx.argv[i + 1]);
+      auto p = ParseInt64(ctx.argv[i + 2]);
+      if (!p) {
+        ctx.reply.Error(err::kNotInteger);
+        return;
+      }
+      port = *p;
+      has_to = true;
+      i += 2;
+    } else if (EqualsIgnoreCase(a, "timeout") && i + 1 < ctx.argc() && !has_timeout) {
+      auto t = ParseInt64(ctx.argv[i + 1]);
+      if (!t) {
+        ctx.reply.Error(err::kNotInteger);
+        return;
+      }
+      if (*t <= 0) {
+        ctx.reply.Error("ERR FAILOVER timeout must be greater than 0");
+        return;
+      }
+      timeout = *t;
+      has_timeout = true;
+      ++i;
+    } else if (EqualsIgnoreCase(a, "force") && !force) {
+      force = true;
+    } else if (EqualsIgnoreCase(a, "abort") && !abort) {
+      abort = true;
+    } else {
+      ctx.reply.Error(err::kSyntax);
+      return;
+    }
+  }
+  Replication& r = ctx.server.replication();
+  if (abort) {
+    if (ctx.argc() != 2) {
+      ctx.reply.Error("ERR FAILOVER abort cannot be used with other arguments.");
+      return;
+    }
+    std::string e = r.AbortFailover();
+    if (!e.empty()) {
+      ctx.reply.Error(e);
+    } else {
+      ctx.reply.Ok();
+    }
+    return;
+  }
+  if (force && (!has_timeout || !has_to)) {
+    ctx.reply.Error("ERR FAILOVER with force option requires both a timeout and target HOST "
+                    "and IP.");
+    return;
+  }
+  std::string e = r.StartFailover(host, static_cast<int>(port), force, timeout);
+  if (!e.empty()) {
+    ctx.reply.Error(e);
+    return;
+  }
+  ctx.reply.Ok();
+}
+
 void Role(CommandContext& ctx) {
   Replication& r = ctx.server.replication();
   if (r.is_replica()) {
@@ -197,6 +271,10 @@ void RegisterReplicationCommands(CommandTable& t) {
                                     "REPLICAOF instead",
                    name[0] == 'r' ? "5.0.0" : "1.0.0", "server", "O(1)", "host port"}});
   }
+  t.Add({.name = "failover", .handler = Failover, .arity = -1,
+         .flags = kCmdAdmin | kCmdNoscript | kCmdStale,
+         .doc = {"Start a coordinated failover between this server and one of its replicas.",
+                 "6.2.0", "server", "O(1)", "[TO host port [FORCE]] [ABORT] [TIMEOUT milliseconds]"}});
   t.Add({.name = "role", .handler = Role, .arity = 1,
          .flags = kCmdNoscript | kCmdLoading | kCmdStale | kCmdFast,
          .acl = kAclAdmin | kAclDangerous,

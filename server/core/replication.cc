@@ -479,6 +479,9 @@ void Replication::BeforeSleep() {
   if (!waiters_.empty()) CheckWaiters();
   if (!held_.empty()) CheckHolds(s_.clock().NowMs());
   if (!ack_requested_) return;
+  // Not while writes are paused (FAILOVER waits for a replica to reach our exact offset, and
+  // a GETACK would move it): the replicas' own ACK each second serves then.
+  if (s_.pause_type() != PauseType::kNone) return;
   ack_requested_ = false;
   static const std::string kGetAck = "*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n";
   if (backlog_ && !replicas_.empty()) AppendStream(kGetAck);
@@ -486,6 +489,20 @@ void Replication::BeforeSleep() {
 
 void Replication::Cron() {
   int64_t now = s_.clock().NowMs();
+  stream_rate_.Sample(now, static_cast<uint64_t>(offset_));
+  if (backlog_) {
+    double need = stream_rate_.Rate() * static_cast<double>(s_.config().repl_timeout);
+    backlog_too_small_ = need > static_cast<double>(backlog_->size());
+    if (backlog_too_small_ && now - last_backlog_warning_ms_ >= 60000) {
+      last_backlog_warning_ms_ = now;
+      LogWarning("repl-backlog-size ({} bytes) holds less than repl-timeout ({} s) of writes at "
+                 "the current rate ({:.0f} bytes/s): a replica cut off for that long will need a "
+                 "full sync. Consider repl-backlog-size {} or more.",
+                 backlog_->size(), s_.config().repl_timeout, stream_rate_.Rate(),
+                 static_cast<uint64_t>(need * 2));
+    }
+  }
+  if (failover_ != FailoverState::kNone) FailoverCron(now);
   if (is_replica()) ReplicaCron(now);
   if (!held_.empty() || sync_degraded_) CheckHolds(now);
   if (!replicas_.empty()) {
@@ -518,7 +535,8 @@ void Replication::Cron() {
   }
   // PING into the stream every repl-ping-replica-period seconds, so replicas see a live link
   // (a replica passes on its master's pings instead).
-  if (!is_replica() && now - last_ping_ms_ >= s_.config().repl_ping_replica_period * 1000) {
+  if (!is_replica() && failover_ == FailoverState::kNone &&
+      now - last_ping_ms_ >= s_.config().repl_ping_replica_period * 1000) {
     last_ping_ms_ = now;
     static const std::string kPing = "*1\r\n$4\r\nPING\r\n";
     AppendStream(kPing);
@@ -657,6 +675,7 @@ void Replication::LinkConnected(Client& c) {
                                           ? s_.config().replica_announce_port
                                           : s_.config().port);
   o.announce_ip = s_.config().replica_announce_ip;
+  o.failover = failover_ == FailoverState::kInProgress;
   o.masteruser = s_.config().masteruser;
   o.masterauth = s_.config().masterauth;
   o.timeout_ms = s_.config().repl_timeout * 1000;
@@ -773,6 +792,7 @@ bool Replication::TransferEnd() {
     if (!s_.AofEnable(&why)) LogWarning("Failed restarting the AOF after the sync: {}", why);
   }
   LogNotice("MASTER <-> REPLICA sync: Finished with success");
+  if (failover_ == FailoverState::kInProgress) EndFailover(false, "");
   if (link_.eof_marked()) SendAck();  // a diskless master waits for it to start the stream
   return true;
 }
@@ -801,6 +821,7 @@ bool Replication::RdbHoldsNoKeys(const std::string& path) {
 
 void Replication::Continued(const std::string& replid) {
   LogNotice("Successful partial resynchronization with master.");
+  if (failover_ == FailoverState::kInProgress) EndFailover(false, "");
   CreateBacklog();
   if (!replid.empty() && replid != replid_) {
     replid2_ = replid_;
@@ -815,6 +836,130 @@ void Replication::Continued(const std::string& replid) {
 void Replication::MasterApplied(std::string_view bytes) {
   if (!backlog_) CreateBacklog();
   AppendStream(bytes);
+}
+
+// ---------------------------------------------------------------- FAILOVER
+
+const char* Replication::FailoverStateName() const {
+  switch (failover_) {
+    case FailoverState::kNone:
+      return "no-failover";
+    case FailoverState::kWaitForSync:
+      return "waiting-for-sync";
+    case FailoverState::kInProgress:
+      return "failover-in-progress";
+  }
+  return "no-failover";
+}
+
+std::string Replication::StartFailover(const std::string& host, int port, bool force,
+                                       int64_t timeout_ms) {
+  if (is_replica()) return "ERR FAILOVER is not valid when server is a replica.";
+  if (replicas_.empty()) return "ERR FAILOVER requires connected replicas.";
+  if (failover_ != FailoverState::kNone) return "ERR FAILOVER already in progress.";
+  if (!host.empty()) {
+    Client* target = nullptr;
+    for (Client* c : replicas_) {
+      const ReplicaInfo& r = *c->repl;
+      std::string ip = r.announced_ip.empty() ? c->addr.substr(0, c->addr.rfind(':'))
+                                              : r.announced_ip;
+      if (ip == host && r.listening_port == port) target = c;
+    }
+    if (target == nullptr) return "ERR FAILOVER target HOST and PORT is not a replica.";
+    if (target->repl->state != ReplicaInfo::State::kOnline) {
+      return "ERR FAILOVER target replica is not online.";
+    }
+  }
+  failover_host_ = host;
+  failover_port_ = port;
+  failover_force_ = force;
+  failover_deadline_ms_ = timeout_ms > 0 ? s_.clock().NowMs() + timeout_ms : 0;
+  failover_ = FailoverState::kWaitForSync;
+  // No new writes while the replica catches up; it must end with every byte we have.
+  s_.Pause(PauseType::kWrite, INT64_MAX);
+  LogNotice("FAILOVER requested to {}.",
+            host.empty() ? std::string("any replica") : fmt::format("{}:{}", host, port));
+  return {};
+}
+
+std::string Replication::AbortFailover() {
+  if (failover_ == FailoverState::kNone) return "ERR No failover in progress.";
+  EndFailover(true, "FAILOVER manually aborted");
+  return {};
+}
+
+void Replication::EndFailover(bool reverted, std::string_view why) {
+  bool was_in_progress = failover_ == FailoverState::kInProgress;
+  failover_ = FailoverState::kNone;
+  failover_deadline_ms_ = 0;
+  if (reverted) {
+    LogWarning("FAILOVER aborted: {}", why);
+    if (was_in_progress && is_replica()) {
+      // Back to being the master of this history.
+      master_host_.clear();
+      DropMaster();
+      link_.Stop();
+      stream_db_ = -1;
+      s_.keyspace().expire_deletes = true;
+    }
+  } else {
+    LogNotice("Failover target {}:{} is synced, failover complete.", master_host_, master_port_);
+  }
+  s_.Unpause();
+}
+
+void Replication::FailoverCron(int64_t now) {
+  if (failover_ == FailoverState::kWaitForSync) {
+    // The target: the one asked for, else the online replica that acknowledged the most.
+    Client* target = nullptr;
+    for (Client* c : replicas_) {
+      const ReplicaInfo& r = *c->repl;
+      if (r.state != ReplicaInfo::State::kOnline) continue;
+      std::string ip = r.announced_ip.empty() ? c->addr.substr(0, c->addr.rfind(':'))
+                                              : r.announced_ip;
+      if (!failover_host_.empty() && (ip != failover_host_ || r.listening_port != failover_port_)) {
+        continue;
+      }
+      if (target == nullptr || r.ack_offset > target->repl->ack_offset) target = c;
+    }
+    bool timed_out = failover_deadline_ms_ > 0 && now >= failover_deadline_ms_;
+    if (target == nullptr) {
+      EndFailover(true, "the target replica is gone");
+      return;
+    }
+    if (target->repl->ack_offset < offset_ && !timed_out) return;
+    if (target->repl->ack_offset < offset_ && !failover_force_) {
+      EndFailover(true, "the target replica did not catch up within the timeout");
+      return;
+    }
+    const ReplicaInfo& r = *target->repl;
+    std::string host = r.announced_ip.empty()
+                           ? target->addr.substr(0, target->addr.rfind(':'))
+                           : r.announced_ip;
+    int port = r.listening_port;
+    failover_ = FailoverState::kInProgress;
+    failover_deadline_ms_ = failover_deadline_ms_ > 0 ? failover_deadline_ms_ : now + 60000;
+    if (failover_deadline_ms_ <= now) failover_deadline_ms_ = now + 1000;  // forced: one try
+    LogNotice("Failover target {}:{} is synced, failing over.", host, port);
+    // Follow it; our PSYNC carries FAILOVER, which makes it take over as the master.
+    std::string old_id = replid_;
+    int64_t old_offset = offset_;
+    SetMaster(host, port);
+    replid_ = old_id;  // SetMaster keeps them; stated for the PSYNC that follows
+    offset_ = old_offset;
+    return;
+  }
+  if (failover_ == FailoverState::kInProgress && failover_deadline_ms_ > 0 &&
+      now >= failover_deadline_ms_) {
+    EndFailover(true, "the target did not take over in time");
+  }
+}
+
+bool Replication::AcceptFailover(std::string_view replid) {
+  if (!is_replica() || replid != replid_) return false;
+  LogNotice("Failover request received for replid {}.", replid);
+  Promote();
+  return true;
 }
 
 }  // namespace tessera

@@ -26,6 +26,10 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   void Feed(int dbid, std::span<const std::string> argv) override;
 
   const std::string& replid() const { return replid_; }
+  // Whether the backlog holds less than repl-timeout seconds of the current write rate (so a
+  // replica cut off for that long would need a full sync): INFO repl_backlog_too_small.
+  bool backlog_too_small() const { return backlog_too_small_; }
+  double stream_rate() const { return stream_rate_.Rate(); }
   const std::string& replid2() const { return replid2_; }
   int64_t second_offset() const { return second_offset_; }
   int64_t offset() const { return offset_; }  // master_repl_offset
@@ -44,6 +48,17 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   void Cron();
   // A replica client goes away.
   void Remove(Client* c);
+  // ---- FAILOVER (a coordinated handover to a replica, as Redis 6.2+) ----
+  enum class FailoverState { kNone, kWaitForSync, kInProgress };
+  // Starts it: pauses writes, waits until the target (or the most advanced online replica)
+  // has every byte, then makes us its replica with PSYNC ... FAILOVER, which promotes it.
+  // Empty on success, else the error reply.
+  std::string StartFailover(const std::string& host, int port, bool force, int64_t timeout_ms);
+  std::string AbortFailover();
+  const char* FailoverStateName() const;
+  // PSYNC <our replid> <offset> FAILOVER from our master: we take over as the master.
+  bool AcceptFailover(std::string_view replid);
+
   // ---- synchronous mode (min-sync-replicas) ----
   // After a client's write: its replies wait until enough replicas acknowledge `offset`.
   void HoldReplies(Client& c, int64_t offset);
@@ -111,6 +126,8 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   bool RdbHoldsNoKeys(const std::string& path);
   void CheckWaiters();
   void CheckHolds(int64_t now);
+  void FailoverCron(int64_t now);
+  void EndFailover(bool reverted, std::string_view why);
   void AppendStream(std::string_view bytes);
   void StartFullSync(Client& c, bool old_sync);
   bool StartBgsaveForReplication();
@@ -131,9 +148,17 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   std::vector<uint64_t> waiters_;  // client ids blocked in WAIT
   std::vector<uint64_t> held_;     // client ids whose replies wait for replica ACKs
   bool sync_degraded_ = false;     // a hold timed out: refuse writes until replicas catch up
+  FailoverState failover_ = FailoverState::kNone;
+  std::string failover_host_;
+  int failover_port_ = 0;
+  bool failover_force_ = false;
+  int64_t failover_deadline_ms_ = 0;  // 0: no timeout
   bool bgsave_for_replicas_ = false;  // the running BGSAVE feeds waiting replicas
   bool diskless_running_ = false;     // the running child streams to replica sockets
   int64_t last_ping_ms_ = 0;
+  InstantaneousMetric stream_rate_;  // bytes/s fed into the stream
+  bool backlog_too_small_ = false;
+  int64_t last_backlog_warning_ms_ = 0;
   int64_t no_replicas_since_ms_ = 0;
   // Replica side.
   std::string master_host_;

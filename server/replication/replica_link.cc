@@ -61,6 +61,7 @@ void ReplicaLink::Connected(const Options& o, const std::string& psync_replid,
   in_payload_ = false;
   psync_replid_ = psync_replid;
   psync_offset_ = psync_offset;
+  failover_ = o.failover;
   timeout_ms_ = o.timeout_ms;
   last_io_ms_ = now_ms;
   // PING first; once it is answered the rest of the handshake goes out in one write and
@@ -109,7 +110,8 @@ bool ReplicaLink::OnLine(const std::string& line, int64_t now_ms) {
     if (pending_replies_ == 0) {
       state_ = State::kPsync;
       std::string offset = std::to_string(psync_offset_);
-      host_->LinkSend(Command({"PSYNC", psync_replid_, offset}));
+      host_->LinkSend(failover_ ? Command({"PSYNC", psync_replid_, offset, "FAILOVER"})
+                                : Command({"PSYNC", psync_replid_, offset}));
     }
     return true;
   }

@@ -34,6 +34,7 @@ class ReplicaLink {
     std::string announce_ip;
     std::string masteruser, masterauth;
     int64_t timeout_ms = 60000;
+    bool failover = false;  // PSYNC ... FAILOVER: the master we connect to takes over from us
   };
 
   explicit ReplicaLink(ReplicaLinkHost* host) : host_(host) {}
@@ -77,6 +78,7 @@ class ReplicaLink {
   bool auth_sent_ = false;
   bool pong_seen_ = false;
   std::string psync_replid_;
+  bool failover_ = false;
   int64_t psync_offset_ = -1;
   int64_t size_ = 0;          // payload size (-1: EOF-marked)
   int64_t read_ = 0;

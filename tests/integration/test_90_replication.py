@@ -224,3 +224,20 @@ def test_sync_for_old_clients(start_server):
         stream += sock.recv(65536)
     assert b"$3\r\nSET\r\n$5\r\nafter\r\n" in stream
     sock.close()
+
+
+def test_warns_when_the_backlog_is_smaller_than_a_timeout_of_writes(start_server, tmp_path):
+    s = master(start_server, "--repl-backlog-size", "16384", "--repl-timeout", "10")
+    c = s.client()
+    rep = replica_of(tmp_path, s.port)
+    try:
+        assert wait_until(lambda: in_sync(c, rep.client()), 30)
+        assert info(c)["repl_backlog_too_small"] == 0
+        payload = "x" * 1000
+        deadline = time.time() + 10
+        while time.time() < deadline and info(c)["repl_backlog_too_small"] == 0:
+            c.mset({f"k{i}": payload for i in range(200)})  # ~200 KB per round
+        assert info(c)["repl_backlog_too_small"] == 1
+        assert "holds less than repl-timeout" in s.log_text()
+    finally:
+        rep.stop()

@@ -274,3 +274,42 @@ def test_replica_hides_expired_keys_but_waits_for_the_masters_del(start_server, 
     assert bc.dbsize() == 1  # but not deleted by the replica itself
     assert ac.get("k") is None  # the master expires it on access and propagates the DEL
     assert wait_until(lambda: bc.dbsize() == 0, 5)
+
+
+def test_failover_hands_over_without_losing_writes(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    with pytest.raises(redis.ResponseError, match="FAILOVER requires connected replicas"):
+        ac.execute_command("FAILOVER")
+    mixed_writes(ac, 30)
+    b = follow(start_server, tmp_path, "b", a.port)
+    c = follow(start_server, tmp_path, "c", a.port)
+    bc, cc = b.client(), c.client()
+    assert wait_until(lambda: in_sync(ac, bc) and in_sync(ac, cc)
+                      and [v["state"] for k, v in info(ac).items() if k.startswith("slave")]
+                      == ["online", "online"], 30)
+    with pytest.raises(redis.ResponseError, match="not a replica"):
+        ac.execute_command("FAILOVER", "TO", "127.0.0.1", "1")
+    with pytest.raises(redis.ResponseError, match="requires both a timeout and target"):
+        ac.execute_command("FAILOVER", "FORCE")
+    with pytest.raises(redis.ResponseError, match="No failover in progress"):
+        ac.execute_command("FAILOVER", "ABORT")
+    with pytest.raises(redis.ResponseError, match="not valid when server is a replica"):
+        bc.execute_command("FAILOVER")
+    ac.set("last-before", "1")
+    assert ac.execute_command("FAILOVER", "TO", "127.0.0.1", str(b.port), "TIMEOUT", "10000") \
+        in (True, "OK")
+    assert wait_until(lambda: info(bc)["role"] == "master" and info(ac)["role"] == "slave"
+                      and info(ac)["master_link_status"] == "up", 20)
+    assert info(ac)["master_port"] == b.port
+    assert info(ac)["master_failover_state"] == "no-failover"
+    assert bc.get("last-before") == "1"
+    st = info(bc, "stats")
+    assert st["sync_full"] == 0 and st["sync_partial_ok"] >= 1  # the old master continued
+    bc.set("after", "1")
+    assert wait_until(lambda: in_sync(bc, ac) and ac.get("after") == "1", 10)
+    # The other replica follows the old master, now a replica itself: it gets the writes too.
+    assert wait_until(lambda: cc.get("after") == "1", 20)
+    assert dataset_digest(cc) == dataset_digest(bc) == dataset_digest(ac)
+    with pytest.raises(redis.exceptions.ReadOnlyError):
+        ac.set("x", "1")
