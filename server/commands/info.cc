@@ -240,13 +240,8 @@ void AppendReplication(Server& s, std::string& o) {
   int64_t now = s.clock().NowMs();
   for (const Client* c : r.replicas()) {
     const ReplicaInfo& ri = *c->repl;
-    std::string ip = ri.announced_ip;
-    if (ip.empty()) {
-      size_t colon = c->addr.rfind(':');
-      ip = c->addr.substr(0, colon);
-      if (!ip.empty() && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
-    }
-    o += fmt::format("slave{}:ip={},port={},state={},offset={},lag={}\r\n", i++, ip,
+    o += fmt::format("slave{}:ip={},port={},state={},offset={},lag={}\r\n", i++,
+                     Replication::ReplicaIp(*c),
                      ri.listening_port, Replication::StateName(ri), ri.ack_offset,
                      (now - ri.ack_time_ms) / 1000);
   }

@@ -236,10 +236,8 @@ void Role(CommandContext& ctx) {
   for (const Client* c : r.replicas()) {
     const ReplicaInfo& ri = *c->repl;
     if (ri.state != ReplicaInfo::State::kOnline) continue;
-    std::string ip = ri.announced_ip;
-    if (ip.empty()) ip = c->addr.substr(0, c->addr.rfind(':'));
     ctx.reply.ArrayHeader(3);
-    ctx.reply.Bulk(ip);
+    ctx.reply.Bulk(Replication::ReplicaIp(*c));
     ctx.reply.Bulk(std::to_string(ri.listening_port));
     ctx.reply.Bulk(std::to_string(ri.ack_offset));
   }

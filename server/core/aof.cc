@@ -389,12 +389,7 @@ void Server::CheckAofChild() {
   }
   next.files.insert(next.files.end(), history.begin(), history.end());
   next.files.insert(next.files.end(), keep.begin(), keep.end());
-  aof::Manifest prev = m;
-  m = next;
-  std::string why;
-  if (!aof_->WriteManifest(&why)) {
-    LogWarning("{}", why);
-    m = prev;
+  if (!ReplaceManifest(std::move(next))) {
     aof_last_rewrite_ok_ = false;
     return;
   }
@@ -406,21 +401,26 @@ void Server::CheckAofChild() {
   LogNotice("Background AOF rewrite finished successfully");
 }
 
+bool Server::ReplaceManifest(aof::Manifest next) {
+  aof::Manifest& m = aof_->manifest();
+  aof::Manifest prev = std::move(m);
+  m = std::move(next);
+  std::string why;
+  if (!aof_->WriteManifest(&why)) {
+    LogWarning("{}", why);
+    m = std::move(prev);  // the old manifest is still the one on disk
+    return false;
+  }
+  return true;
+}
+
 void Server::AofDeleteHistory() {
   if (!aof_) return;
   aof::Manifest& m = aof_->manifest();
   std::vector<aof::ManifestFile> history;
   aof::Manifest next;
   for (const auto& f : m.files) (f.type == 'h' ? history : next.files).push_back(f);
-  if (history.empty()) return;
-  aof::Manifest prev = m;
-  m = next;
-  std::string why;
-  if (!aof_->WriteManifest(&why)) {
-    LogWarning("{}", why);
-    m = prev;
-    return;
-  }
+  if (history.empty() || !ReplaceManifest(std::move(next))) return;
   for (const auto& f : history) {
     unlink(aof_->PathOf(f.name).c_str());
     LogNotice("Removed the history file {} in the background", f.name);

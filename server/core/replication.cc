@@ -49,6 +49,13 @@ Replication::Replication(Server& s) : s_(s), replid_(RandomReplId()), replid2_(4
 
 Replication::~Replication() = default;
 
+std::string Replication::ReplicaIp(const Client& c) {
+  if (c.repl && !c.repl->announced_ip.empty()) return c.repl->announced_ip;
+  std::string ip = c.addr.substr(0, c.addr.rfind(':'));
+  if (ip.size() >= 2 && ip.front() == '[') ip = ip.substr(1, ip.size() - 2);
+  return ip;
+}
+
 const char* Replication::StateName(const ReplicaInfo& r) {
   switch (r.state) {
     case ReplicaInfo::State::kWaitBgsaveStart:
@@ -860,10 +867,7 @@ std::string Replication::StartFailover(const std::string& host, int port, bool f
   if (!host.empty()) {
     Client* target = nullptr;
     for (Client* c : replicas_) {
-      const ReplicaInfo& r = *c->repl;
-      std::string ip = r.announced_ip.empty() ? c->addr.substr(0, c->addr.rfind(':'))
-                                              : r.announced_ip;
-      if (ip == host && r.listening_port == port) target = c;
+      if (ReplicaIp(*c) == host && c->repl->listening_port == port) target = c;
     }
     if (target == nullptr) return "ERR FAILOVER target HOST and PORT is not a replica.";
     if (target->repl->state != ReplicaInfo::State::kOnline) {
@@ -915,9 +919,8 @@ void Replication::FailoverCron(int64_t now) {
     for (Client* c : replicas_) {
       const ReplicaInfo& r = *c->repl;
       if (r.state != ReplicaInfo::State::kOnline) continue;
-      std::string ip = r.announced_ip.empty() ? c->addr.substr(0, c->addr.rfind(':'))
-                                              : r.announced_ip;
-      if (!failover_host_.empty() && (ip != failover_host_ || r.listening_port != failover_port_)) {
+      if (!failover_host_.empty() &&
+          (ReplicaIp(*c) != failover_host_ || r.listening_port != failover_port_)) {
         continue;
       }
       if (target == nullptr || r.ack_offset > target->repl->ack_offset) target = c;
@@ -932,11 +935,8 @@ void Replication::FailoverCron(int64_t now) {
       EndFailover(true, "the target replica did not catch up within the timeout");
       return;
     }
-    const ReplicaInfo& r = *target->repl;
-    std::string host = r.announced_ip.empty()
-                           ? target->addr.substr(0, target->addr.rfind(':'))
-                           : r.announced_ip;
-    int port = r.listening_port;
+    std::string host = ReplicaIp(*target);
+    int port = target->repl->listening_port;
     failover_ = FailoverState::kInProgress;
     failover_deadline_ms_ = failover_deadline_ms_ > 0 ? failover_deadline_ms_ : now + 60000;
     if (failover_deadline_ms_ <= now) failover_deadline_ms_ = now + 1000;  // forced: one try

@@ -82,6 +82,8 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   void BeforeSleep();
   // The replica finished receiving its RDB bulk: it is online.
   void BulkSent(Client& c);
+  // The address a replica is known by: REPLCONF ip-address if it sent one, else its peer IP.
+  static std::string ReplicaIp(const Client& c);
   // "wait_bgsave", "send_bulk" or "online".
   static const char* StateName(const ReplicaInfo& r);
   // The RDB aux fields that let a replica restarted from this file continue by PSYNC.

@@ -114,6 +114,9 @@ struct ServerStats {
 enum class PauseType { kNone, kWrite, kAll };
 class AofLog;
 class Replication;
+namespace aof {
+struct Manifest;
+}
 enum class AppendFsync;
 
 // SHUTDOWN's modifiers (PrepareShutdown flags).
@@ -437,6 +440,8 @@ class Server : public KeyspaceEvents {
   bool AofReplay(const std::string& path, bool last, Client* fake, std::string* err);
   bool AofCreateFromDataset(std::string* err);
   void CheckAofChild();
+  // Makes `next` the AOF manifest, on disk first; false (and the old one kept) on failure.
+  bool ReplaceManifest(aof::Manifest next);
   void AofCron();
   bool started_ = false;
   std::unique_ptr<AofLog> aof_;

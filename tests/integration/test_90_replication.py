@@ -54,20 +54,30 @@ def mixed_writes(c, n=200):
     c.delete("s:5")
 
 
+def fill_for_sync(c):
+    """Every encoding, and enough keys that the snapshot is not trivial."""
+    make_values(c)
+    c.execute_command("DEBUG", "POPULATE", "20000")
+
+
+def check_follows(master_c, replica_c):
+    """The replica gets the snapshot, then the stream of every type, with equal digests."""
+    assert wait_until(lambda: in_sync(master_c, replica_c), 30)
+    assert dataset_digest(replica_c) == dataset_digest(master_c)
+    mixed_writes(master_c)
+    assert wait_until(lambda: in_sync(master_c, replica_c), 10)
+    assert dataset_digest(replica_c) == dataset_digest(master_c)
+
+
 @pytest.mark.parametrize("diskless", ["yes", "no"])
 def test_redis_replica_full_sync_and_stream(start_server, tmp_path, diskless):
     s = master(start_server, "--repl-diskless-sync", diskless)
     c = s.client()
-    make_values(c)
-    c.execute_command("DEBUG", "POPULATE", "20000")
+    fill_for_sync(c)
     rep = replica_of(tmp_path, s.port)
     try:
         rc = rep.client()
-        assert wait_until(lambda: in_sync(c, rc), 30)
-        assert dataset_digest(rc) == dataset_digest(c)
-        mixed_writes(c)
-        assert wait_until(lambda: in_sync(c, rc), 10)
-        assert dataset_digest(rc) == dataset_digest(c)
+        check_follows(c, rc)
         # The replica acknowledges its offset every second.
         assert wait_until(lambda: info(c)["slave0"]["offset"] == info(c)["master_repl_offset"], 5)
         m = info(c)

@@ -8,7 +8,7 @@ import redis
 from conftest import TARGET, ReferenceRedis
 from helpers import dataset_digest, start_in, wait_until
 from test_80_dump_restore import make_values
-from test_90_replication import in_sync, info, mixed_writes
+from test_90_replication import check_follows, fill_for_sync, in_sync, info, mixed_writes
 
 pytestmark = pytest.mark.skipif(TARGET == "redis", reason="Tessera as the replica")
 
@@ -25,15 +25,10 @@ def follow(start_server, tmp_path, name, master_port, *args):
 def test_follows_a_tessera_master(start_server, tmp_path):
     a = node(start_server, tmp_path, "a")
     ac = a.client()
-    make_values(ac)
-    ac.execute_command("DEBUG", "POPULATE", "20000")
+    fill_for_sync(ac)
     b = follow(start_server, tmp_path, "b", a.port)
     bc = b.client()
-    assert wait_until(lambda: in_sync(ac, bc), 30)
-    assert dataset_digest(bc) == dataset_digest(ac)
-    mixed_writes(ac)
-    assert wait_until(lambda: in_sync(ac, bc), 10)
-    assert dataset_digest(bc) == dataset_digest(ac)
+    check_follows(ac, bc)
     r = info(bc)
     assert (r["role"], r["master_host"], r["master_port"]) == ("slave", "127.0.0.1", a.port)
     assert r["master_link_status"] == "up" and r["slave_read_only"] == 1
@@ -51,15 +46,10 @@ def test_follows_a_redis_master(start_server, tmp_path, diskless):
                                                    "--repl-diskless-sync-delay", "0"])
     try:
         rc = ref.client()
-        make_values(rc)
-        rc.execute_command("DEBUG", "POPULATE", "20000")
+        fill_for_sync(rc)
         b = follow(start_server, tmp_path, "b", ref.port)
         bc = b.client()
-        assert wait_until(lambda: in_sync(rc, bc), 30)
-        assert dataset_digest(bc) == dataset_digest(rc)
-        mixed_writes(rc)
-        assert wait_until(lambda: in_sync(rc, bc), 10)
-        assert dataset_digest(bc) == dataset_digest(rc)
+        check_follows(rc, bc)
         # A dropped link continues from Redis's backlog.
         rc.execute_command("CLIENT", "KILL", "TYPE", "replica")
         rc.set("while-down", "1")
