@@ -261,7 +261,7 @@ bool Server::RdbLoad(rdb::LoadResult* res, bool* missing, std::string* err) {
 }
 
 bool Server::RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* missing,
-                         std::string* err) {
+                         std::string* err, const std::string_view* image) {
   HashLimits hl{config_.hash_max_listpack_entries, config_.hash_max_listpack_value};
   SetLimits sl{config_.set_max_intset_entries, config_.set_max_listpack_entries,
                config_.set_max_listpack_value};
@@ -286,7 +286,9 @@ bool Server::RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* mi
   loading_ = true;
   loading_start_s_ = clock_.NowMs() / 1000;
   loading_loaded_bytes_ = loading_total_bytes_ = 0;
-  bool ok = rdb::LoadFile(path, *keyspace_, o, res, missing, err);
+  *missing = false;
+  bool ok = image != nullptr ? rdb::Load(*image, *keyspace_, o, res, err)
+                             : rdb::LoadFile(path, *keyspace_, o, res, missing, err);
   loading_ = outer_loading;
   if (!ok || *missing) return ok;
   for (const std::string& code : res->functions) {

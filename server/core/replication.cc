@@ -13,6 +13,7 @@
 
 #include <fmt/core.h>
 
+#include "common/hash.h"
 #include "common/log.h"
 #include "server/core/client.h"
 #include "server/keyspace/keyspace.h"
@@ -717,20 +718,34 @@ void Replication::SendAck() {
 bool Replication::TransferBegin(const std::string& replid, int64_t offset, int64_t size) {
   transfer_replid_ = replid;
   transfer_offset_ = offset;
-  transfer_tmp_ = fmt::format("temp-{}.{}.rdb", s_.clock().NowMs() / 1000, getpid());
-  transfer_fd_ = open(transfer_tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (transfer_fd_ < 0) {
-    LogWarning("Opening the temp file needed for MASTER <-> REPLICA synchronization: {}",
-               strerror(errno));
-    return false;
+  // repl-diskless-load: on-empty-db keeps the payload in memory when we hold nothing (a file
+  // would only be read back); swapdb always does, and our data stays until it fully arrived
+  // and its checksum holds. disabled (the default) writes the temp file that becomes
+  // dbfilename.
+  int mode = static_cast<int>(s_.config().repl_diskless_load);
+  transfer_in_memory_ = mode == 2 || (mode == 1 && KeysHeld() == 0);
+  transfer_mem_.clear();
+  if (!transfer_in_memory_) {
+    transfer_tmp_ = fmt::format("temp-{}.{}.rdb", s_.clock().NowMs() / 1000, getpid());
+    transfer_fd_ = open(transfer_tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (transfer_fd_ < 0) {
+      LogWarning("Opening the temp file needed for MASTER <-> REPLICA synchronization: {}",
+                 strerror(errno));
+      return false;
+    }
   }
   LogNotice("Full resync from master: {}:{}", replid, offset);
-  LogNotice("MASTER <-> REPLICA sync: receiving {}",
-            size < 0 ? std::string("streamed RDB") : fmt::format("{} bytes from master to disk", size));
+  LogNotice("MASTER <-> REPLICA sync: receiving {} {}",
+            size < 0 ? std::string("streamed RDB") : fmt::format("{} bytes from master", size),
+            transfer_in_memory_ ? "into memory" : "to disk");
   return true;
 }
 
 bool Replication::TransferData(std::string_view chunk) {
+  if (transfer_in_memory_) {
+    transfer_mem_.append(chunk);
+    return true;
+  }
   while (!chunk.empty()) {
     ssize_t n = write(transfer_fd_, chunk.data(), chunk.size());
     if (n < 0) {
@@ -744,26 +759,48 @@ bool Replication::TransferData(std::string_view chunk) {
 }
 
 bool Replication::TransferEnd() {
-  bool ok = fsync(transfer_fd_) == 0;
-  close(transfer_fd_);
-  transfer_fd_ = -1;
   std::string path = s_.config().dbfilename;
-  if (!ok || rename(transfer_tmp_.c_str(), path.c_str()) != 0) {
-    LogWarning("Failed trying to rename the temp DB into {} in MASTER <-> REPLICA "
-               "synchronization: {}", path, strerror(errno));
-    unlink(transfer_tmp_.c_str());
-    return false;
+  if (!transfer_in_memory_) {
+    bool ok = fsync(transfer_fd_) == 0;
+    close(transfer_fd_);
+    transfer_fd_ = -1;
+    if (!ok) {
+      LogWarning("Failed to fsync the RDB received from the master: {}", strerror(errno));
+      unlink(transfer_tmp_.c_str());
+      return false;
+    }
+  } else if (transfer_mem_.size() >= 8 + 9) {
+    // The trailer is the CRC64 of everything before it (0: checksums off): a damaged payload
+    // is refused before anything of ours is dropped.
+    uint64_t stored = 0;
+    for (int b = 0; b < 8; ++b) {
+      stored |= static_cast<uint64_t>(static_cast<uint8_t>(transfer_mem_[transfer_mem_.size() - 8 + b]))
+                << (8 * b);
+    }
+    if (stored != 0 && Crc64(0, transfer_mem_.data(), transfer_mem_.size() - 8) != stored) {
+      LogWarning("The RDB received from the master fails its checksum: keeping our data");
+      transfer_mem_.clear();
+      return false;
+    }
   }
   // A master that restarted without persistence comes back empty under a new history; taking
   // its empty dataset would wipe ours (and then every replica's). Refused unless the operator
   // said otherwise (replica-accept-empty-master yes, or an explicit REPLICAOF).
   if (!allow_empty_sync_ && !s_.config().replica_accept_empty_master &&
-      transfer_replid_ != replid_ && KeysHeld() > 0 && RdbHoldsNoKeys(path)) {
+      transfer_replid_ != replid_ && KeysHeld() > 0 && PayloadHoldsNoKeys()) {
     LogWarning("Refusing the empty dataset of MASTER {}:{} (new replication ID {}) while this "
                "replica holds {} keys: the master probably restarted without persistence. "
                "Keeping our data. Set replica-accept-empty-master yes or send REPLICAOF again "
                "to accept it.", master_host_, master_port_, transfer_replid_, KeysHeld());
     ++empty_master_refusals_;
+    if (!transfer_in_memory_) unlink(transfer_tmp_.c_str());
+    transfer_mem_.clear();
+    return false;
+  }
+  if (!transfer_in_memory_ && rename(transfer_tmp_.c_str(), path.c_str()) != 0) {
+    LogWarning("Failed trying to rename the temp DB into {} in MASTER <-> REPLICA "
+               "synchronization: {}", path, strerror(errno));
+    unlink(transfer_tmp_.c_str());
     return false;
   }
   allow_empty_sync_ = false;
@@ -775,14 +812,18 @@ bool Replication::TransferEnd() {
   rdb::LoadResult res;
   bool missing = false;
   std::string err;
-  ok = s_.RdbLoadFrom(path, &res, &missing, &err) && !missing;
+  std::string_view image(transfer_mem_);
+  bool ok = s_.RdbLoadFrom(path, &res, &missing, &err, transfer_in_memory_ ? &image : nullptr) &&
+            !missing;
+  std::string().swap(transfer_mem_);
   if (master_ != nullptr) master_->flags &= ~kClientProtected;
   if (!ok) {
     LogWarning("Failed trying to load the MASTER synchronization DB from disk: {}", err);
     s_.keyspace().FlushAll(false);
     return false;
   }
-  if (s_.config().rdb_del_sync_files && s_.config().save.empty() && !s_.aof_enabled()) {
+  if (!transfer_in_memory_ && s_.config().rdb_del_sync_files && s_.config().save.empty() &&
+      !s_.aof_enabled()) {
     unlink(path.c_str());
   }
   replid_ = transfer_replid_;
@@ -810,9 +851,21 @@ size_t Replication::KeysHeld() {
   return n;
 }
 
-bool Replication::RdbHoldsNoKeys(const std::string& path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0 || st.st_size > (64 << 10)) return false;
+bool Replication::PayloadHoldsNoKeys() {
+  std::string file;
+  std::string_view data(transfer_mem_);
+  if (!transfer_in_memory_) {
+    struct stat st;
+    if (stat(transfer_tmp_.c_str(), &st) != 0 || st.st_size > (64 << 10)) return false;
+    FILE* f = fopen(transfer_tmp_.c_str(), "rb");
+    if (f == nullptr) return false;
+    file.resize(static_cast<size_t>(st.st_size));
+    size_t n = fread(file.data(), 1, file.size(), f);
+    fclose(f);
+    if (n != file.size()) return false;
+    data = file;
+  }
+  if (data.size() > (64 << 10)) return false;
   static const rdb::DefaultLimits limits;
   Keyspace scratch(static_cast<int>(s_.config().databases), 0, nullptr);
   rdb::LoadOptions o;
@@ -820,9 +873,8 @@ bool Replication::RdbHoldsNoKeys(const std::string& path) {
   o.now_ms = s_.clock().NowMs();
   o.drop_expired = false;
   rdb::LoadResult res;
-  bool missing = false;
   std::string err;
-  if (!rdb::LoadFile(path, scratch, o, &res, &missing, &err) || missing) return false;
+  if (!rdb::Load(data, scratch, o, &res, &err)) return false;
   return res.keys_loaded == 0;
 }
 

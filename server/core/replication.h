@@ -125,7 +125,8 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   void DropMaster();
   void ReplicaCron(int64_t now);
   size_t KeysHeld();
-  bool RdbHoldsNoKeys(const std::string& path);
+  // Whether the received payload (the temp file, or memory) is an RDB without keys.
+  bool PayloadHoldsNoKeys();
   void CheckWaiters();
   void CheckHolds(int64_t now);
   void FailoverCron(int64_t now);
@@ -170,6 +171,8 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   int64_t last_connect_ms_ = 0;
   int64_t last_ack_ms_ = 0;
   int transfer_fd_ = -1;
+  bool transfer_in_memory_ = false;  // repl-diskless-load: the payload is kept in transfer_mem_
+  std::string transfer_mem_;
   bool allow_empty_sync_ = false;
  public:
   uint64_t empty_master_refusals() const { return empty_master_refusals_; }

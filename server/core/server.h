@@ -313,8 +313,9 @@ class Server : public KeyspaceEvents {
   bool LoadDataAtStart(std::string* err);
   // Loads dbfilename into the (empty) keyspace and the function libraries.
   bool RdbLoad(rdb::LoadResult* res, bool* missing, std::string* err);
+  // With `image`, loads those bytes instead of the file (a diskless replication load).
   bool RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* missing,
-                   std::string* err);
+                   std::string* err, const std::string_view* image = nullptr);
   // Whether start-up loading is over (runtime config changes act from then on).
   bool started() const { return started_; }
 

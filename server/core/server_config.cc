@@ -515,6 +515,9 @@ void RegisterServerConfig(config::Registry& reg, ServerConfig& c) {
   reg.Add(Str("masteruser", &c.masteruser, ""));
   reg.Add(Bool("replica-read-only", &c.replica_read_only, "yes", 0, nullptr, "slave-read-only"));
   reg.Add(Bool("repl-disable-tcp-nodelay", &c.repl_disable_tcp_nodelay, "no"));
+  static constexpr EnumName kDisklessLoad[] = {
+      {"disabled", 0}, {"on-empty-db", 1}, {"swapdb", 2}};
+  reg.Add(Enum("repl-diskless-load", &c.repl_diskless_load, "disabled", kDisklessLoad));
   reg.Add(Bool("repl-diskless-sync", &c.repl_diskless_sync, "yes"));
   reg.Add(Int("repl-diskless-sync-delay", &c.repl_diskless_sync_delay, "5", 0, kIntMax));
   reg.Add(Int("repl-diskless-sync-max-replicas", &c.repl_diskless_sync_max_replicas, "0", 0,

@@ -106,6 +106,7 @@ struct ServerConfig {
   bool rdb_del_sync_files = false;
   int64_t repl_backlog_size = 1 << 20;
   bool repl_diskless_sync = true;
+  int repl_diskless_load = 0;  // 0 disabled, 1 on-empty-db, 2 swapdb
   int64_t repl_backlog_ttl = 3600;
   int64_t repl_diskless_sync_delay = 5;
   int64_t repl_diskless_sync_max_replicas = 0;

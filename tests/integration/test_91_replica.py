@@ -303,3 +303,26 @@ def test_failover_hands_over_without_losing_writes(start_server, tmp_path):
     assert dataset_digest(cc) == dataset_digest(bc) == dataset_digest(ac)
     with pytest.raises(redis.exceptions.ReadOnlyError):
         ac.set("x", "1")
+
+
+@pytest.mark.parametrize("mode,in_memory", [("disabled", False), ("on-empty-db", True),
+                                            ("swapdb", True)])
+def test_repl_diskless_load(start_server, tmp_path, mode, in_memory):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    fill_for_sync(ac)
+    b = follow(start_server, tmp_path, "b", a.port, "--repl-diskless-load", mode)
+    bc = b.client()
+    check_follows(ac, bc)
+    assert ("into memory" in b.log_text()) == in_memory
+    assert (tmp_path / "b" / "dump.rdb").exists() == (not in_memory)
+    # A second full sync (the replica now holds data): on-empty-db goes through the disk.
+    ac.config_set("repl-backlog-size", "16384")
+    bc.execute_command("REPLICAOF", "NO", "ONE")
+    bc.set("diverged", "1")
+    ac.mset({f"more{i}": "x" * 100 for i in range(500)})  # beyond the old history's backlog
+    bc.execute_command("REPLICAOF", "127.0.0.1", str(a.port))
+    assert wait_until(lambda: in_sync(ac, bc), 30)
+    assert bc.get("diverged") is None
+    assert dataset_digest(bc) == dataset_digest(ac)
+    assert b.log_text().count("into memory") == (2 if mode == "swapdb" else 1 if in_memory else 0)
