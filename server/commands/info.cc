@@ -224,7 +224,10 @@ void AppendReplication(Server& s, std::string& o) {
                        (s.clock().NowMs() - l.last_io_ms()) / 1000);
     }
     if (!up) {
-      o += "master_link_down_since_seconds:-1\r\n";
+      o += fmt::format("master_link_down_since_seconds:{}\r\n",
+                       r.link_down_since_ms() == 0
+                           ? -1
+                           : (s.clock().NowMs() - r.link_down_since_ms()) / 1000);
     }
     o += fmt::format("slave_priority:{}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",
                      s.config().replica_priority, s.config().replica_read_only ? 1 : 0,

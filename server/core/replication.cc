@@ -473,6 +473,7 @@ void Replication::Remove(Client* c) {
     }
     if (is_replica()) {
       LogNotice("Connection with master lost ({}).", link_.error().empty() ? "closed" : link_.error());
+      if (LinkStreaming()) link_down_since_ms_ = s_.clock().NowMs();
       link_.Reset();
     }
     return;
@@ -611,6 +612,8 @@ void Replication::SetMaster(const std::string& host, int port) {
   DropMaster();
   master_host_ = host;
   master_port_ = port;
+  LogSetRole('S');
+  link_down_since_ms_ = 0;  // never up with this master yet
   DisconnectReplicas();
   s_.keyspace().expire_deletes = false;  // keys expire by the master's DELs only
   link_.Reset();
@@ -626,6 +629,7 @@ void Replication::SetMaster(const std::string& host, int port) {
 void Replication::Promote() {
   if (!is_replica()) return;
   master_host_.clear();
+  LogSetRole('M');
   DropMaster();
   link_.Stop();
   // The history so far stays continuable under the second ID; writes from now on are ours.

@@ -169,6 +169,12 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   ReplicaLink link_{this};
   Client* master_ = nullptr;
   int64_t last_connect_ms_ = 0;
+  int64_t link_down_since_ms_ = 0;  // when the link to the master last went down
+
+ public:
+  int64_t link_down_since_ms() const { return link_down_since_ms_; }
+
+ private:
   int64_t last_ack_ms_ = 0;
   int transfer_fd_ = -1;
   bool transfer_in_memory_ = false;  // repl-diskless-load: the payload is kept in transfer_mem_

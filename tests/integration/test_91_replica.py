@@ -166,6 +166,7 @@ def test_replicaof_errors_and_no_one(start_server, tmp_path):
     assert c.execute_command("SLAVEOF", "127.0.0.1", "1") in (True, "OK")  # redis-py parses it
     r = info(c)
     assert r["role"] == "slave" and r["master_link_status"] == "down"
+    assert r["master_link_down_since_seconds"] == -1  # never up with this master
     assert c.get("anything") is None  # serves (stale) reads meanwhile
     assert c.execute_command("REPLICAOF", "NO", "ONE") == "OK"
     assert c.set("x", "1") is True
@@ -208,6 +209,8 @@ def test_stale_data_and_announcements(start_server, tmp_path):
     assert bc.get("k") == "v"
     a.kill()
     assert wait_until(lambda: info(bc)["master_link_status"] == "down", 20)
+    assert 0 <= info(bc)["master_link_down_since_seconds"] < 20
+    assert ":S " in b.log_text()  # log lines carry the replica role letter
     with pytest.raises(redis.ResponseError, match="MASTERDOWN Link with MASTER is down"):
         bc.get("k")
     assert info(bc)["role"] == "slave"  # commands flagged stale (INFO, REPLICAOF...) still work
