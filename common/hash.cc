@@ -156,6 +156,12 @@ Sha1Digest Sha1(std::string_view data) {
   return d;
 }
 
+std::string RandomHexId() {
+  uint8_t id[20];
+  RandomBytes(id, sizeof(id));
+  return ToHex(id, sizeof(id));
+}
+
 std::string ToHex(const uint8_t* data, size_t len) {
   static const char kHex[] = "0123456789abcdef";
   std::string s(len * 2, '0');

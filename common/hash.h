@@ -37,5 +37,7 @@ inline std::string Sha1Hex(std::string_view data) {
 
 // Fills buf with len cryptographically random bytes (getrandom, falling back to /dev/urandom).
 void RandomBytes(void* buf, size_t len);
+// 40 random hex characters (run IDs, replication IDs, EOF marks).
+std::string RandomHexId();
 
 }  // namespace tessera

@@ -144,7 +144,6 @@ void ReplicaOf(CommandContext& ctx) {
     return;
   }
   r.SetMaster(host, static_cast<int>(*port));
-  r.AllowEmptySync();
   ctx.reply.Ok();
 }
 

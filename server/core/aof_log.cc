@@ -105,12 +105,7 @@ void AofLog::Feed(int dbid, std::span<const std::string> argv) {
       last_ts_s_ = now_s;
     }
   }
-  if (dbid != selected_db_) {
-    std::string sel[2] = {"SELECT", std::to_string(dbid)};
-    aof::AppendCommand(buf_, sel);
-    selected_db_ = dbid;
-  }
-  aof::AppendCommand(buf_, argv);
+  aof::AppendCommandInDb(buf_, dbid, &selected_db_, argv);
 }
 
 bool AofLog::Flush(AppendFsync policy, int64_t now_ms) {

@@ -13,40 +13,21 @@
 
 #include <fmt/core.h>
 
+#include "common/file.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "server/core/client.h"
 #include "server/keyspace/keyspace.h"
+#include "server/persistence/aof.h"
 #include "server/persistence/rdb_file.h"
 
 namespace tessera {
 
 namespace {
 
-void AppendRespCommand(std::string& out, std::span<const std::string> argv) {
-  fmt::format_to(std::back_inserter(out), "*{}\r\n", argv.size());
-  for (const std::string& a : argv) {
-    fmt::format_to(std::back_inserter(out), "${}\r\n", a.size());
-    out += a;
-    out += "\r\n";
-  }
-}
-
-std::string RandomReplId() {
-  std::string id;
-  FILE* f = fopen("/dev/urandom", "rb");
-  unsigned char b[20] = {0};
-  if (f != nullptr) {
-    if (fread(b, 1, sizeof(b), f) != sizeof(b)) b[0] ^= 1;
-    fclose(f);
-  }
-  for (unsigned char x : b) id += fmt::format("{:02x}", x);
-  return id;
-}
-
 }  // namespace
 
-Replication::Replication(Server& s) : s_(s), replid_(RandomReplId()), replid2_(40, '0') {}
+Replication::Replication(Server& s) : s_(s), replid_(RandomHexId()), replid2_(40, '0') {}
 
 Replication::~Replication() = default;
 
@@ -99,12 +80,7 @@ void Replication::Feed(int dbid, std::span<const std::string> argv) {
   // A replica passes on its master's stream as it came (MasterApplied), not its own effects.
   if (is_replica()) return;
   std::string bytes;
-  if (dbid != stream_db_ && dbid >= 0) {
-    std::string sel[2] = {"SELECT", std::to_string(dbid)};
-    AppendRespCommand(bytes, sel);
-    stream_db_ = dbid;
-  }
-  AppendRespCommand(bytes, argv);
+  aof::AppendCommandInDb(bytes, dbid, &stream_db_, argv);
   AppendStream(bytes);
 }
 
@@ -211,7 +187,7 @@ bool WriteFully(int fd, std::string_view data, int timeout_ms) {
 bool Replication::StartDisklessSync() {
   const ServerConfig& cfg = s_.config();
   int timeout_ms = static_cast<int>(std::min<int64_t>(cfg.repl_timeout * 1000, INT32_MAX));
-  std::string mark = RandomReplId();
+  std::string mark = RandomHexId();
   stream_db_ = -1;
   int64_t at = offset_;
   std::vector<int> fds;
@@ -317,17 +293,7 @@ void Replication::OnBgsaveDone(bool ok, const std::string& path) {
   }
   bgsave_for_replicas_ = false;
   std::string rdb;
-  if (ok) {
-    FILE* f = fopen(path.c_str(), "rb");
-    ok = f != nullptr;
-    if (ok) {
-      char buf[1 << 16];
-      size_t n;
-      while ((n = fread(buf, 1, sizeof(buf), f)) > 0) rdb.append(buf, n);
-      ok = ferror(f) == 0;
-      fclose(f);
-    }
-  }
+  if (ok) ok = ReadWholeFile(path, &rdb);
   // rdb-del-sync-files: a server that persists nothing keeps no file made only for a sync.
   if (ok && s_.config().rdb_del_sync_files && s_.config().save.empty() && !s_.aof_enabled()) {
     unlink(path.c_str());
@@ -463,14 +429,18 @@ int Replication::CountAcked(int64_t offset) const {
   return n;
 }
 
+void Replication::AbortTransfer() {
+  if (transfer_fd_ >= 0) {
+    close(transfer_fd_);
+    transfer_fd_ = -1;
+    unlink(transfer_tmp_.c_str());
+  }
+}
+
 void Replication::Remove(Client* c) {
   if (c == master_) {
     master_ = nullptr;
-    if (transfer_fd_ >= 0) {
-      close(transfer_fd_);
-      transfer_fd_ = -1;
-      unlink(transfer_tmp_.c_str());
-    }
+    AbortTransfer();
     if (is_replica()) {
       LogNotice("Connection with master lost ({}).", link_.error().empty() ? "closed" : link_.error());
       if (LinkStreaming()) link_down_since_ms_ = s_.clock().NowMs();
@@ -521,7 +491,7 @@ void Replication::Cron() {
     // repl-backlog-ttl: no replica for that long, so nobody can continue this history.
     LogNotice("Replication backlog freed after {} seconds without connected replicas.",
               s_.config().repl_backlog_ttl);
-    replid_ = RandomReplId();
+    replid_ = RandomHexId();
     replid2_ = std::string(40, '0');
     second_offset_ = -1;
     backlog_.reset();
@@ -598,11 +568,7 @@ void Replication::DropMaster() {
     Remove(m);  // forget it first: its destruction must not start a reconnect
     if (s_.loop() != nullptr) s_.loop()->CloseClient(m);
   }
-  if (transfer_fd_ >= 0) {
-    close(transfer_fd_);
-    transfer_fd_ = -1;
-    unlink(transfer_tmp_.c_str());
-  }
+  AbortTransfer();
 }
 
 void Replication::SetMaster(const std::string& host, int port) {
@@ -626,20 +592,24 @@ void Replication::SetMaster(const std::string& host, int port) {
             host, port, old_host.empty() ? "config" : old_host);
 }
 
-void Replication::Promote() {
-  if (!is_replica()) return;
-  master_host_.clear();
+void Replication::LeaveReplicaRole() {
+  master_host_.clear();  // first: dropping the link must not start a reconnect
   LogSetRole('M');
   DropMaster();
   link_.Stop();
+  stream_db_ = -1;
+  s_.keyspace().expire_deletes = true;
+}
+
+void Replication::Promote() {
+  if (!is_replica()) return;
+  LeaveReplicaRole();
   // The history so far stays continuable under the second ID; writes from now on are ours.
   replid2_ = replid_;
   second_offset_ = offset_ + 1;
-  replid_ = RandomReplId();
+  replid_ = RandomHexId();
   CreateBacklog();
-  stream_db_ = -1;
   DisconnectReplicas();
-  s_.keyspace().expire_deletes = true;
   LogNotice("MASTER MODE enabled; new replication ID {}, the old one {} is valid up to offset {}",
             replid_, replid2_, second_offset_ - 1);
 }
@@ -715,8 +685,10 @@ void Replication::LinkSend(std::string_view bytes) {
 
 void Replication::SendAck() {
   last_ack_ms_ = s_.clock().NowMs();
-  std::string off = std::to_string(offset_);
-  LinkSend(fmt::format("*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n${}\r\n{}\r\n", off.size(), off));
+  std::string ack;
+  std::string argv[3] = {"REPLCONF", "ACK", std::to_string(offset_)};
+  aof::AppendCommand(ack, argv);
+  LinkSend(ack);
 }
 
 bool Replication::TransferBegin(const std::string& replid, int64_t offset, int64_t size) {
@@ -773,19 +745,11 @@ bool Replication::TransferEnd() {
       unlink(transfer_tmp_.c_str());
       return false;
     }
-  } else if (transfer_mem_.size() >= 8 + 9) {
-    // The trailer is the CRC64 of everything before it (0: checksums off): a damaged payload
-    // is refused before anything of ours is dropped.
-    uint64_t stored = 0;
-    for (int b = 0; b < 8; ++b) {
-      stored |= static_cast<uint64_t>(static_cast<uint8_t>(transfer_mem_[transfer_mem_.size() - 8 + b]))
-                << (8 * b);
-    }
-    if (stored != 0 && Crc64(0, transfer_mem_.data(), transfer_mem_.size() - 8) != stored) {
-      LogWarning("The RDB received from the master fails its checksum: keeping our data");
-      transfer_mem_.clear();
-      return false;
-    }
+  } else if (!rdb::ChecksumHolds(transfer_mem_)) {
+    // A damaged payload is refused before anything of ours is dropped.
+    LogWarning("The RDB received from the master fails its checksum: keeping our data");
+    transfer_mem_.clear();
+    return false;
   }
   // A master that restarted without persistence comes back empty under a new history; taking
   // its empty dataset would wipe ours (and then every replica's). Refused unless the operator
@@ -861,12 +825,7 @@ bool Replication::PayloadHoldsNoKeys() {
   if (!transfer_in_memory_) {
     struct stat st;
     if (stat(transfer_tmp_.c_str(), &st) != 0 || st.st_size > (64 << 10)) return false;
-    FILE* f = fopen(transfer_tmp_.c_str(), "rb");
-    if (f == nullptr) return false;
-    file.resize(static_cast<size_t>(st.st_size));
-    size_t n = fread(file.data(), 1, file.size(), f);
-    fclose(f);
-    if (n != file.size()) return false;
+    if (!ReadWholeFile(transfer_tmp_, &file)) return false;
     data = file;
   }
   if (data.size() > (64 << 10)) return false;
@@ -954,14 +913,7 @@ void Replication::EndFailover(bool reverted, std::string_view why) {
   failover_deadline_ms_ = 0;
   if (reverted) {
     LogWarning("FAILOVER aborted: {}", why);
-    if (was_in_progress && is_replica()) {
-      // Back to being the master of this history.
-      master_host_.clear();
-      DropMaster();
-      link_.Stop();
-      stream_db_ = -1;
-      s_.keyspace().expire_deletes = true;
-    }
+    if (was_in_progress && is_replica()) LeaveReplicaRole();  // master of this history again
   } else {
     LogNotice("Failover target {}:{} is synced, failover complete.", master_host_, master_port_);
   }
@@ -997,12 +949,9 @@ void Replication::FailoverCron(int64_t now) {
     failover_deadline_ms_ = failover_deadline_ms_ > 0 ? failover_deadline_ms_ : now + 60000;
     if (failover_deadline_ms_ <= now) failover_deadline_ms_ = now + 1000;  // forced: one try
     LogNotice("Failover target {}:{} is synced, failing over.", host, port);
-    // Follow it; our PSYNC carries FAILOVER, which makes it take over as the master.
-    std::string old_id = replid_;
-    int64_t old_offset = offset_;
+    // Follow it (keeping our ID and offset); our PSYNC carries FAILOVER, which makes it take
+    // over as the master.
     SetMaster(host, port);
-    replid_ = old_id;  // SetMaster keeps them; stated for the PSYNC that follows
-    offset_ = old_offset;
     return;
   }
   if (failover_ == FailoverState::kInProgress && failover_deadline_ms_ > 0 &&

@@ -123,6 +123,10 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   void CreateBacklog();
   void DisconnectReplicas();
   void DropMaster();
+  // Closes and deletes a half-received payload file.
+  void AbortTransfer();
+  // Stops following a master (promotion, or an aborted FAILOVER): no link, keys expire here.
+  void LeaveReplicaRole();
   void ReplicaCron(int64_t now);
   size_t KeysHeld();
   // Whether the received payload (the temp file, or memory) is an RDB without keys.

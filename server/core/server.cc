@@ -48,9 +48,7 @@ double InstantaneousMetric::Rate() const {
 
 Server::Server() {
   RegisterServerConfig(registry_, config_);
-  uint8_t id[20];
-  RandomBytes(id, sizeof(id));
-  run_id_ = ToHex(id, sizeof(id));
+  run_id_ = RandomHexId();
   uint8_t seed[16];
   RandomBytes(seed, sizeof(seed));
   SetKeyHashSeed(seed);
@@ -634,8 +632,6 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   }
   // ACL permission checks go here (ACL users arrive later; the default user may do anything).
   // Cluster redirection (MOVED/ASK/CROSSSLOT/TRYAGAIN) goes here once cluster mode exists.
-  // The maxmemory check (OOM for denyoom commands) goes here with eviction.
-  // The read-only-replica and min-replicas checks go here with replication.
   if (c.resp == 2 && c.Has(kClientPubsub) && !AllowedWhileSubscribed(*cmd)) {
     RejectCommand(c, cmd,
                   fmt::format("ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
@@ -653,10 +649,7 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
     // command counts (queueing itself takes memory), but EXEC and DISCARD always go through.
     bool out_of_memory = PerformEvictions() == EvictResult::kFail;
     pre_command_oom_ = out_of_memory;
-    bool denyoom = cmd->Is(kCmdDenyOom);
-    if (cmd->fullname == "exec") {
-      for (const QueuedCommand& q : c.multi_queue) denyoom = denyoom || q.cmd->Is(kCmdDenyOom);
-    }
+    bool denyoom = CommandOrQueueIs(c, *cmd, kCmdDenyOom);
     if (c.Has(kClientMulti) && cmd->fullname != "exec" && cmd->fullname != "discard" &&
         cmd->fullname != "quit" && cmd->fullname != "reset") {
       denyoom = true;
@@ -681,13 +674,14 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   // A master without enough replicas that acknowledged recently refuses writes (fencing an
   // old master cut off from its replicas).
   if (config_.min_replicas_to_write > 0 && config_.min_replicas_max_lag > 0 &&
-      !repl_->is_replica() && !c.Has(kClientMaster) && IsWriteOrWritingExec(c, *cmd) &&
+      !repl_->is_replica() && !c.Has(kClientMaster) && CommandOrQueueIs(c, *cmd, kCmdWrite) &&
       repl_->GoodReplicas() < config_.min_replicas_to_write) {
     RejectCommand(c, cmd, "NOREPLICAS Not enough good replicas to write.");
     return true;
   }
   // Synchronous mode: no write without enough replicas to acknowledge it.
-  if (config_.min_sync_replicas > 0 && !c.Has(kClientMaster) && IsWriteOrWritingExec(c, *cmd)) {
+  if (config_.min_sync_replicas > 0 && !c.Has(kClientMaster) &&
+      CommandOrQueueIs(c, *cmd, kCmdWrite)) {
     std::string_view why = repl_->SyncWriteRefusal();
     if (!why.empty()) {
       RejectCommand(c, cmd, why);
@@ -729,11 +723,11 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
   return !c.Has(kClientCloseAsap | kClientCloseAfterReply | kClientPostponed | kClientBlocked);
 }
 
-bool Server::IsWriteOrWritingExec(const Client& c, const Command& cmd) const {
-  if (cmd.Is(kCmdWrite)) return true;
-  if (cmd.fullname != "exec" || !c.Has(kClientMulti)) return false;
+bool Server::CommandOrQueueIs(const Client& c, const Command& cmd, uint64_t flag) const {
+  if (cmd.Is(flag)) return true;
+  if (cmd.fullname != "exec") return false;
   for (const QueuedCommand& q : c.multi_queue) {
-    if (q.cmd->Is(kCmdWrite)) return true;
+    if (q.cmd->Is(flag)) return true;
   }
   return false;
 }

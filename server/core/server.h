@@ -178,8 +178,9 @@ class Server : public KeyspaceEvents {
   // Runs a command that passed the checks: handler, statistics, slowlog, latency, MONITOR,
   // propagation.
   void Call(Client& c, const Command& cmd, std::span<const std::string_view> argv);
-  // A write command, or an EXEC whose queue holds one.
-  bool IsWriteOrWritingExec(const Client& c, const Command& cmd) const;
+  // Whether cmd has `flag`, or is an EXEC whose queue holds a command with it (a write, a
+  // denyoom command).
+  bool CommandOrQueueIs(const Client& c, const Command& cmd, uint64_t flag) const;
 
   // ---- output ----
   // Marks a client as having output to flush at the next before-sleep.

@@ -150,12 +150,22 @@ std::string IncrName(std::string_view prefix, int64_t seq) {
 std::string ManifestName(std::string_view prefix) { return fmt::format("{}.manifest", prefix); }
 
 void AppendCommand(std::string& out, std::span<const std::string> argv) {
-  out += fmt::format("*{}\r\n", argv.size());
+  fmt::format_to(std::back_inserter(out), "*{}\r\n", argv.size());
   for (const auto& a : argv) {
-    out += fmt::format("${}\r\n", a.size());
+    fmt::format_to(std::back_inserter(out), "${}\r\n", a.size());
     out += a;
     out += "\r\n";
   }
+}
+
+void AppendCommandInDb(std::string& out, int dbid, int* selected_db,
+                       std::span<const std::string> argv) {
+  if (dbid != *selected_db) {
+    std::string sel[2] = {"SELECT", std::to_string(dbid)};
+    AppendCommand(out, sel);
+    *selected_db = dbid;
+  }
+  AppendCommand(out, argv);
 }
 
 CommandReader::Result CommandReader::Next(std::vector<std::string>* argv) {

@@ -42,6 +42,10 @@ std::string ManifestName(std::string_view prefix);
 
 // Appends argv as a RESP multibulk command.
 void AppendCommand(std::string& out, std::span<const std::string> argv);
+// The same, preceded by SELECT dbid when *selected_db is another db (which it then becomes):
+// how the AOF and the replication stream write a command of some db.
+void AppendCommandInDb(std::string& out, int dbid, int* selected_db,
+                       std::span<const std::string> argv);
 
 // Reads commands from AOF text.
 class CommandReader {

@@ -359,6 +359,14 @@ bool Load(std::string_view data, Keyspace& ks, const LoadOptions& o, LoadResult*
   return true;
 }
 
+bool ChecksumHolds(std::string_view image) {
+  if (image.size() < 9 + 8) return true;  // "REDIS0010" and the trailer
+  std::string_view trailer = image.substr(image.size() - 8);
+  uint64_t stored;
+  ReadLe(trailer, 8, &stored);
+  return stored == 0 || Crc64(0, image.data(), image.size() - 8) == stored;
+}
+
 bool LoadFile(const std::string& path, Keyspace& ks, const LoadOptions& opts, LoadResult* out,
               bool* missing, std::string* err) {
   *missing = false;

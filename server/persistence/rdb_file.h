@@ -77,6 +77,9 @@ struct LoadResult {
 // names the problem and its byte offset.
 bool Load(std::string_view data, Keyspace& ks, const LoadOptions& opts, LoadResult* out,
           std::string* err);
+// False when `image` ends with a CRC64 trailer (non-zero) that does not match what comes
+// before it: a payload damaged in transit. Too short to have one: true (loading rejects it).
+bool ChecksumHolds(std::string_view image);
 // Maps `path` and loads it. A missing file is not an error: *missing is set.
 bool LoadFile(const std::string& path, Keyspace& ks, const LoadOptions& opts, LoadResult* out,
               bool* missing, std::string* err);

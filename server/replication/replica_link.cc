@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "server/persistence/aof.h"
+
 namespace tessera {
 
 namespace {
@@ -12,8 +14,8 @@ namespace {
 constexpr size_t kEofMarkLen = 40;
 
 std::string Command(const std::vector<std::string>& argv) {
-  std::string out = "*" + std::to_string(argv.size()) + "\r\n";
-  for (const std::string& a : argv) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  std::string out;
+  aof::AppendCommand(out, argv);
   return out;
 }
 

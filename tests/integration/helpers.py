@@ -1,4 +1,5 @@
 """Small helpers shared by the integration tests."""
+import threading
 import time
 
 import pytest
@@ -87,3 +88,32 @@ def dataset_digest(c):
     """DEBUG DIGEST as text, from a str or bytes client."""
     d = c.execute_command("DEBUG", "DIGEST")
     return d.decode() if isinstance(d, bytes) else d
+
+
+def writer_threads(port, stop, acked, n=50):
+    """n clients writing unique keys until `stop` is set; each acknowledged write goes into
+    `acked` as (key, time.monotonic()). A client stops at its first failed write (a dropped
+    connection, a timeout or a refusal: none of those is an acknowledgement)."""
+    def run(tid):
+        c = redis.Redis(port=port, socket_timeout=5)
+        i = 0
+        while not stop.is_set():
+            key = f"t{tid}:{i}"
+            try:
+                c.set(key, "v")
+            except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
+                return
+            acked.append((key, time.monotonic()))
+            i += 1
+    threads = [threading.Thread(target=run, args=(t,), daemon=True) for t in range(n)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+def absent_keys(c, keys):
+    """The keys that do not exist on c, checked in one pipeline."""
+    pipe = c.pipeline(transaction=False)
+    for k in keys:
+        pipe.exists(k)
+    return [k for k, there in zip(keys, pipe.execute()) if not there]

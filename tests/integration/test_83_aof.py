@@ -12,7 +12,8 @@ import pytest
 import redis
 
 from conftest import BIN_DIR, SANITIZED, SERVER_BIN, TARGET, ReferenceRedis, free_port
-from helpers import command_error, dataset_digest, start_in, wait_until
+from helpers import (absent_keys, command_error, dataset_digest, start_in, wait_until,
+                     writer_threads)
 
 
 def aof_dir(folder):
@@ -61,24 +62,6 @@ def test_policies_survive_a_clean_stop(start_server, tmp_path, policy):
     assert c2.dbsize() == 100
 
 
-def writer_threads(port, stop, acked, n=50):
-    def run(tid):
-        c = redis.Redis(port=port, socket_timeout=5)
-        i = 0
-        while not stop.is_set():
-            key = f"t{tid}:{i}"
-            try:
-                c.set(key, "v")
-            except (redis.ConnectionError, redis.TimeoutError):
-                return
-            acked.append((key, time.monotonic()))
-            i += 1
-    threads = [threading.Thread(target=run, args=(t,), daemon=True) for t in range(n)]
-    for t in threads:
-        t.start()
-    return threads
-
-
 def crash_round(start_server, data, policy, rnd):
     """Writes from 50 clients, SIGKILL at a random moment, restart; returns the acknowledged
     writes that are missing and their ages at the kill (seconds)."""
@@ -94,13 +77,8 @@ def crash_round(start_server, data, policy, rnd):
     for t in threads:
         t.join(5)
     c = start_in(start_server, data, "--appendonly", "yes").client()
-    missing = []
-    pipe = c.pipeline(transaction=False)
-    for k, _ in acked:
-        pipe.exists(k)
-    for (k, t), there in zip(acked, pipe.execute()):
-        if not there:
-            missing.append(killed_at - t)
+    gone = set(absent_keys(c, [k for k, _ in acked]))
+    missing = [killed_at - t for k, t in acked if k in gone]
     c.close()
     return len(acked), missing
 

@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from conftest import SANITIZED, TARGET
-from helpers import dataset_digest, start_in, wait_until
+from helpers import absent_keys, dataset_digest, start_in, wait_until, writer_threads
 from test_90_replication import in_sync, info
 
 pytestmark = pytest.mark.skipif(TARGET == "redis", reason="a Tessera extension")
@@ -111,22 +111,7 @@ def kill_round(start_server, tmp_path, rnd, r):
     assert wait_until(lambda: online(ac, 2), 30)
     stop = threading.Event()
     acked = []
-
-    def run(tid):
-        c = redis.Redis(port=a.port, socket_timeout=5)
-        i = 0
-        while not stop.is_set():
-            key = f"t{tid}:{i}"
-            try:
-                c.set(key, "v")
-            except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
-                return
-            acked.append(key)
-            i += 1
-
-    threads = [threading.Thread(target=run, args=(t,), daemon=True) for t in range(10)]
-    for t in threads:
-        t.start()
+    threads = writer_threads(a.port, stop, acked, n=10)
     time.sleep(rnd.uniform(0.2, 0.8))
     a.kill()
     stop.set()
@@ -136,10 +121,7 @@ def kill_round(start_server, tmp_path, rnd, r):
     best = max(replicas, key=lambda s: info(s.client())["slave_repl_offset"])
     bc = best.client()
     bc.execute_command("REPLICAOF", "NO", "ONE")
-    pipe = bc.pipeline(transaction=False)
-    for k in acked:
-        pipe.exists(k)
-    missing = [k for k, there in zip(acked, pipe.execute()) if not there]
+    missing = absent_keys(bc, [k for k, _ in acked])
     for s in replicas:
         s.stop()
     return len(acked), missing

@@ -10,28 +10,18 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "server/keyspace/keyspace.h"
+#include "common/file.h"
 #include "server/persistence/aof.h"
 #include "server/persistence/rdb_file.h"
 
 namespace {
 
 using tessera::aof::CommandReader;
-
-bool ReadAll(const std::string& path, std::string* out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 struct Verdict {
   bool ok = true;
@@ -88,7 +78,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   std::string text;
-  if (!ReadAll(path, &text)) {
+  if (!tessera::ReadWholeFile(path, &text)) {
     fmt::print("Cannot open {}\n", path);
     return 1;
   }
@@ -112,7 +102,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < files.size(); ++i) {
     const auto& [file, base] = files[i];
     std::string data;
-    if (!ReadAll(file, &data)) {
+    if (!tessera::ReadWholeFile(file, &data)) {
       fmt::print("Cannot open {}\n", file);
       return 1;
     }
