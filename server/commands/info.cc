@@ -110,7 +110,7 @@ void AppendMemory(Server& s, std::string& o) {
       BytesToHuman(static_cast<size_t>(s.config().maxmemory)),
       s.registry().GetValue("maxmemory-policy"), m.allocator_frag, m.allocator_frag_bytes,
       m.allocator_rss, m.allocator_rss_bytes, m.rss_extra, m.rss_extra_bytes, m.total_frag,
-      m.total_frag_bytes, m.repl_backlog + m.clients_replicas + m.aof_buffer, m.repl_backlog,
+      m.total_frag_bytes, m.not_counted_for_evict, m.repl_backlog,
       m.repl_backlog + m.clients_replicas, m.clients_replicas, m.clients_normal, m.aof_buffer,
       m.allocator, s.defrag_running_pct(), s.keyspace().lazyfree().pending_objects(),
       s.keyspace().lazyfree().freed_objects());
@@ -351,6 +351,8 @@ MemoryOverview ComputeMemoryOverview(Server& s) {
     }
   }
   m.lua_caches = s.lua().scripts_memory();
+  if (const ReplBacklog* b = s.replication().backlog()) m.repl_backlog = b->allocated();
+  m.not_counted_for_evict = s.replication().MemoryNotCountedForEvict() + m.aof_buffer;
   m.overhead = m.startup + m.clients_normal + m.clients_replicas + m.repl_backlog +
                m.aof_buffer + m.lua_caches + m.functions_caches;
   for (int i = 0; i < s.keyspace().dbnum(); ++i) {

@@ -26,6 +26,7 @@ struct MemoryOverview {
   size_t clients_normal = 0;
   size_t clients_replicas = 0;
   size_t repl_backlog = 0;
+  size_t not_counted_for_evict = 0;  // replica buffers beyond the backlog, the AOF buffer
   size_t aof_buffer = 0;
   size_t lua_caches = 0;  // EVAL script cache
   size_t functions_caches = 0;

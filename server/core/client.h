@@ -119,9 +119,21 @@ struct ReplicaInfo {
   int64_t ack_offset = 0;
   int64_t ack_time_ms = 0;
   int64_t initial_offset = 0;  // the offset its full sync started from
-  // Bytes sent before the (held) stream output: +FULLRESYNC, keepalive newlines, the RDB.
+  // Bytes sent before the stream: +FULLRESYNC, keepalive newlines, the RDB.
   std::string preamble;
   size_t preamble_sent = 0;
+  // The RDB file of a disk-based sync, shared by every replica it serves; sent after the
+  // preamble.
+  std::shared_ptr<const std::string> bulk;
+  size_t bulk_sent = 0;
+  // Catching up: from a full sync's snapshot (or a partial resync's offset) until it has
+  // every byte, the replica reads its stream from the shared backlog, which is pinned at
+  // `next`, the next byte not yet handed to its output, instead of getting a private copy.
+  bool catchup = false;
+  int64_t next = 0;
+  // Whether a catching-up replica converges: its lag when last measured (and when).
+  int64_t lag_checked_ms = 0;
+  int64_t lag_at_check = 0;
 };
 
 class Client {

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "server/core/context.h"
 #include "server/core/memory_stats.h"
+#include "server/core/replication.h"
 #include "server/core/server.h"
 
 namespace tessera {
@@ -44,7 +45,11 @@ Server::EvictResult Server::PerformEvictions() {
   eviction_pending_ = false;
   if (config_.maxmemory <= 0) return EvictResult::kOk;
   size_t limit = static_cast<size_t>(config_.maxmemory);
+  // As Redis, what replicas hold beyond the backlog (their output, and the stream pinned for
+  // a full sync) does not count: evicting keys for it would only make the sync send DELs.
   size_t used = UsedMemory();
+  size_t not_counted = replication().MemoryNotCountedForEvict();
+  used = used > not_counted ? used - not_counted : 0;
   if (used <= limit) return EvictResult::kOk;
   if (config_.maxmemory_policy == kNoEviction) return EvictResult::kFail;
   size_t to_free = used - limit;
@@ -72,7 +77,7 @@ Server::EvictResult Server::PerformEvictions() {
     NotifyKeyspaceEvent(kNotifyEvicted, "evicted", key, db);
     if (keys_freed % 16 == 0) {
       // Lazily freed values leave later: look at the real figure now and then.
-      if (lazy && UsedMemory() <= limit) break;
+      if (lazy && UsedMemory() - std::min(UsedMemory(), not_counted) <= limit) break;
       if (Clock::ElapsedUs(start) > budget_us) {
         // The loop goes on at its next turn (as Redis's 0 ms eviction timer); this command may
         // run meanwhile.

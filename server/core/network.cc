@@ -151,7 +151,11 @@ class Connection {
       return;
     }
     if (c.sync_hold_offset > 0) return;  // waiting for replicas to acknowledge its write
-    while (!c.out.empty()) {
+    Server& srv = loop_->server;
+    while (true) {
+      // A replica catching up takes its stream from the backlog as its socket drains.
+      if (c.repl != nullptr && c.repl->catchup) srv.replication().TopUp(c);
+      if (c.out.empty()) break;
       struct iovec iov[kMaxIov];
       int cnt = c.out.Gather(iov, kMaxIov);
       size_t total = 0;
@@ -167,9 +171,8 @@ class Connection {
         loop_->CloseClient(client_);
         return;
       }
-      Server& s = loop_->server;
-      ++s.stats().total_writes_processed;
-      s.stats().net_output_bytes += static_cast<uint64_t>(n);
+      ++srv.stats().total_writes_processed;
+      srv.stats().net_output_bytes += static_cast<uint64_t>(n);
       c.net_output_bytes += static_cast<uint64_t>(n);
       c.out.Consume(static_cast<size_t>(n));
       if (static_cast<size_t>(n) < total) {
@@ -209,9 +212,14 @@ class Connection {
     Client& c = *client_;
     ReplicaInfo& r = *c.repl;
     Server& s = loop_->server;
-    while (r.preamble_sent < r.preamble.size()) {
-      ssize_t n = ::write(fd_, r.preamble.data() + r.preamble_sent,
-                          r.preamble.size() - r.preamble_sent);
+    static const std::string kNone;
+    for (;;) {
+      // The preamble, then the shared RDB bulk.
+      bool head = r.preamble_sent < r.preamble.size();
+      const std::string& src = head ? r.preamble : (r.bulk ? *r.bulk : kNone);
+      size_t& sent = head ? r.preamble_sent : r.bulk_sent;
+      if (sent >= src.size()) break;
+      ssize_t n = ::write(fd_, src.data() + sent, src.size() - sent);
       if (n < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -225,7 +233,7 @@ class Connection {
       ++s.stats().total_writes_processed;
       s.stats().net_output_bytes += static_cast<uint64_t>(n);
       c.net_output_bytes += static_cast<uint64_t>(n);
-      r.preamble_sent += static_cast<size_t>(n);
+      sent += static_cast<size_t>(n);
     }
     if (r.state == ReplicaInfo::State::kSendBulk) {
       s.replication().BulkSent(c);

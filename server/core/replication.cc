@@ -68,11 +68,105 @@ void Replication::AppendStream(std::string_view bytes) {
   offset_ += static_cast<int64_t>(bytes.size());
   backlog_->Append(bytes);
   for (Client* r : replicas_) {
+    const ReplicaInfo& info = *r->repl;
     // A replica waiting for its BGSAVE to start will get a snapshot of a later moment.
-    if (r->repl->state == ReplicaInfo::State::kWaitBgsaveStart) continue;
+    if (info.state == ReplicaInfo::State::kWaitBgsaveStart) continue;
+    if (info.catchup) {
+      // It reads these bytes from the backlog when its output runs low.
+      if (info.state == ReplicaInfo::State::kOnline) s_.QueueWrite(*r);
+      continue;
+    }
     r->out.Append(bytes);
     s_.QueueWrite(*r);
     s_.CheckOutputLimits(*r);
+  }
+}
+
+void Replication::StartCatchup(Client& c, int64_t next) {
+  ReplicaInfo& r = *c.repl;
+  r.catchup = true;
+  r.next = next;
+  r.lag_checked_ms = 0;
+  UpdatePin();
+}
+
+void Replication::UpdatePin() {
+  if (!backlog_) return;
+  int64_t pin = -1;
+  for (Client* c : replicas_) {
+    const ReplicaInfo& r = *c->repl;
+    if (r.catchup && (pin < 0 || r.next < pin)) pin = r.next;
+  }
+  backlog_->Pin(pin);
+}
+
+void Replication::TopUp(Client& c) {
+  // Enough to keep a fast socket busy between loop turns, little enough that the stream is
+  // held once, in the backlog, rather than per replica.
+  constexpr size_t kLowWater = 256 << 10;
+  constexpr size_t kTopUp = 1 << 20;
+  ReplicaInfo& r = *c.repl;
+  if (!r.catchup || r.state != ReplicaInfo::State::kOnline || c.out.pending() >= kLowWater) {
+    return;
+  }
+  if (!backlog_ || !backlog_->Covers(r.next)) {
+    LogWarning("Replica {} needs stream offset {} that the backlog no longer holds", c.addr,
+               r.next);
+    r.catchup = false;
+    s_.ScheduleClose(&c, false);
+    UpdatePin();
+    return;
+  }
+  r.next += static_cast<int64_t>(
+      backlog_->Visit(r.next, kTopUp, [&c](std::string_view piece) { c.out.Append(piece); }));
+  if (r.next > offset_) {
+    // Every byte is in its output: from now on the stream is appended to it directly.
+    r.catchup = false;
+    LogVerbose("Replica {} caught up with the stream at offset {}", c.addr, offset_);
+  }
+  UpdatePin();
+}
+
+size_t Replication::MemoryNotCountedForEvict() const {
+  size_t n = backlog_ ? backlog_->pinned_excess() : 0;
+  for (const Client* c : replicas_) n += c->out.allocated() + c->repl->preamble.capacity();
+  // (An RDB bulk shared by several replicas is counted once per replica: an overestimate.)
+  for (const Client* c : replicas_) n += c->repl->bulk ? c->repl->bulk->size() : 0;
+  return n;
+}
+
+void Replication::CheckCatchupLag(int64_t now) {
+  // A full sync produces its own backlog of writes (those made while the snapshot is taken,
+  // sent and loaded), whatever the output limit: cutting the replica for holding them would
+  // only start another full sync that holds as many (a resync storm). So a catching-up
+  // replica is measured by whether it converges: it is cut only when its lag stays above the
+  // hard `client-output-buffer-limit replica` for a whole window (the soft seconds, at least
+  // 10 s) without shrinking -- its link is slower than the write rate.
+  const OutputBufferLimit& lim = s_.config().obuf_limits[kClassReplica];
+  int64_t window_ms = std::max<int64_t>(lim.soft_seconds, 10) * 1000;
+  for (Client* c : std::vector<Client*>(replicas_)) {
+    ReplicaInfo& r = *c->repl;
+    if (!r.catchup || r.state != ReplicaInfo::State::kOnline) continue;
+    int64_t lag = offset_ + 1 - r.next + static_cast<int64_t>(c->out.pending());
+    if (lim.hard <= 0 || lag < lim.hard) {
+      r.lag_checked_ms = 0;
+      continue;
+    }
+    if (r.lag_checked_ms == 0) {
+      r.lag_checked_ms = now;
+      r.lag_at_check = lag;
+      continue;
+    }
+    if (now - r.lag_checked_ms < window_ms) continue;
+    if (lag >= r.lag_at_check) {
+      LogWarning("Replica {} is not keeping up: {} bytes behind, {} {} s ago; disconnecting",
+                 c->addr, lag, r.lag_at_check, (now - r.lag_checked_ms) / 1000);
+      ++s_.stats().client_outbuf_limit_disconnections;
+      s_.ScheduleClose(c, false);
+      continue;
+    }
+    r.lag_checked_ms = now;
+    r.lag_at_check = lag;
   }
 }
 
@@ -104,9 +198,8 @@ void Replication::Psync(Client& c, std::string_view replid, int64_t next, bool o
     r.state = ReplicaInfo::State::kOnline;
     r.ack_time_ms = s_.clock().NowMs();
     replicas_.push_back(&c);
-    std::string data = r.capa_psync2 ? fmt::format("+CONTINUE {}\r\n", replid_) : "+CONTINUE\r\n";
-    backlog_->CopyFrom(next, &data);
-    c.out.Append(data);
+    c.out.Append(r.capa_psync2 ? fmt::format("+CONTINUE {}\r\n", replid_) : "+CONTINUE\r\n");
+    StartCatchup(c, next);  // the missing bytes come from the backlog as the socket takes them
     s_.QueueWrite(c);
     ++s_.stats().sync_partial_ok;
     LogNotice("Partial resynchronization request from {} accepted. Sending {} bytes of backlog "
@@ -208,6 +301,7 @@ bool Replication::StartDisklessSync() {
     r.state = ReplicaInfo::State::kWaitBgsaveEnd;
     r.diskless = true;
     r.initial_offset = at;
+    StartCatchup(*c, at + 1);
     fds.push_back(c->fd);
   }
   if (fds.empty()) return false;
@@ -264,6 +358,7 @@ bool Replication::StartBgsaveForReplication() {
     if (r.state != ReplicaInfo::State::kWaitBgsaveStart) continue;
     r.state = ReplicaInfo::State::kWaitBgsaveEnd;
     r.initial_offset = at;
+    StartCatchup(*c, at + 1);
     if (!r.old_sync) r.preamble += fmt::format("+FULLRESYNC {} {}\r\n", replid_, at);
     s_.QueueWrite(*c);
   }
@@ -292,8 +387,8 @@ void Replication::OnBgsaveDone(bool ok, const std::string& path) {
     return;
   }
   bgsave_for_replicas_ = false;
-  std::string rdb;
-  if (ok) ok = ReadWholeFile(path, &rdb);
+  auto rdb = std::make_shared<std::string>();
+  if (ok) ok = ReadWholeFile(path, rdb.get());
   // rdb-del-sync-files: a server that persists nothing keeps no file made only for a sync.
   if (ok && s_.config().rdb_del_sync_files && s_.config().save.empty() && !s_.aof_enabled()) {
     unlink(path.c_str());
@@ -306,11 +401,12 @@ void Replication::OnBgsaveDone(bool ok, const std::string& path) {
       s_.ScheduleClose(c, false);
       continue;
     }
-    r.preamble += fmt::format("${}\r\n", rdb.size());
-    r.preamble += rdb;
+    r.preamble += fmt::format("${}\r\n", rdb->size());
+    r.bulk = rdb;
+    r.bulk_sent = 0;
     r.state = ReplicaInfo::State::kSendBulk;
     s_.QueueWrite(*c);
-    LogNotice("Synchronization with replica {} started: sending {} bytes", c->addr, rdb.size());
+    LogNotice("Synchronization with replica {} started: sending {} bytes", c->addr, rdb->size());
   }
   // Replicas that arrived while this child ran need a snapshot of their own.
   StartPendingSyncs(s_.clock().NowMs());
@@ -322,6 +418,8 @@ void Replication::BulkSent(Client& c) {
   r.ack_time_ms = s_.clock().NowMs();
   std::string().swap(r.preamble);
   r.preamble_sent = 0;
+  r.bulk.reset();
+  r.bulk_sent = 0;
   LogNotice("Synchronization with replica {} succeeded", c.addr);
 }
 
@@ -451,6 +549,7 @@ void Replication::Remove(Client* c) {
   auto it = std::find(replicas_.begin(), replicas_.end(), c);
   if (it == replicas_.end()) return;
   replicas_.erase(it);
+  UpdatePin();
   LogNotice("Connection with replica {} lost.", c->addr);
 }
 
@@ -530,6 +629,7 @@ void Replication::Cron() {
       s_.ScheduleClose(c, false);
     }
   }
+  CheckCatchupLag(now);
   StartPendingSyncs(now);
   if (backlog_ && backlog_->size() != static_cast<size_t>(s_.config().repl_backlog_size)) {
     backlog_->Resize(static_cast<size_t>(s_.config().repl_backlog_size));

@@ -82,6 +82,12 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   void BeforeSleep();
   // The replica finished receiving its RDB bulk: it is online.
   void BulkSent(Client& c);
+  // Before writing to a catching-up replica: hands it the next part of its stream from the
+  // backlog when its output runs low. Leaves catch-up once it has every byte.
+  void TopUp(Client& c);
+  // Stream bytes held for catching-up replicas and replica output buffers: memory that
+  // maxmemory does not count (mem_not_counted_for_evict).
+  size_t MemoryNotCountedForEvict() const;
   // The address a replica is known by: REPLCONF ip-address if it sent one, else its peer IP.
   static std::string ReplicaIp(const Client& c);
   // "wait_bgsave", "send_bulk" or "online".
@@ -136,6 +142,12 @@ class Replication : public PropagationSink, public ReplicaLinkHost {
   void FailoverCron(int64_t now);
   void EndFailover(bool reverted, std::string_view why);
   void AppendStream(std::string_view bytes);
+  // Starts c's catch-up from stream byte `next`.
+  void StartCatchup(Client& c, int64_t next);
+  // Pins the backlog at the oldest byte a catching-up replica still needs.
+  void UpdatePin();
+  // Cuts a catching-up replica whose lag stays above the hard output limit without shrinking.
+  void CheckCatchupLag(int64_t now);
   void StartFullSync(Client& c, bool old_sync);
   bool StartBgsaveForReplication();
   // Forks a child that streams the RDB, EOF-marked, to the waiting replicas that can take it.

@@ -4,48 +4,57 @@
 
 namespace tessera {
 
-ReplBacklog::ReplBacklog(size_t size, int64_t offset)
-    : buf_(std::max<size_t>(size, 1), '\0'), offset_(offset) {}
+ReplBacklog::ReplBacklog(size_t size, int64_t offset, size_t block)
+    : block_(std::max<size_t>(block, 1)), limit_(std::max<size_t>(size, 1)), offset_(offset) {}
 
 void ReplBacklog::Append(std::string_view data) {
   offset_ += static_cast<int64_t>(data.size());
-  size_t cap = buf_.size();
-  if (data.size() >= cap) {  // only the tail fits
-    data = data.substr(data.size() - cap);
-    buf_.assign(data);
-    idx_ = 0;
-    histlen_ = cap;
-    return;
+  histlen_ += data.size();
+  while (!data.empty()) {
+    if (blocks_.empty() || blocks_.back().size() == block_) {
+      blocks_.emplace_back();
+      blocks_.back().reserve(block_);
+    }
+    std::string& b = blocks_.back();
+    size_t n = std::min(data.size(), block_ - b.size());
+    b.append(data.substr(0, n));
+    data.remove_prefix(n);
   }
-  size_t first = std::min(data.size(), cap - idx_);
-  buf_.replace(idx_, first, data.substr(0, first));
-  if (first < data.size()) buf_.replace(0, data.size() - first, data.substr(first));
-  idx_ = (idx_ + data.size()) % cap;
-  histlen_ = std::min(cap, histlen_ + data.size());
+  Trim();
+}
+
+void ReplBacklog::Trim() {
+  size_t keep = limit_;
+  if (pin_ >= 0) {
+    // Everything from the pinned byte on stays (a pin past the end holds nothing extra).
+    int64_t held = std::max<int64_t>(offset_ + 1 - pin_, 0);
+    keep = std::max(keep, static_cast<size_t>(held));
+  }
+  if (histlen_ <= keep) return;
+  size_t drop = histlen_ - keep;
+  histlen_ = keep;
+  head_skip_ += drop;
+  while (!blocks_.empty() && head_skip_ >= block_) {
+    blocks_.pop_front();
+    head_skip_ -= block_;
+  }
+  if (blocks_.empty()) head_skip_ = 0;
 }
 
 bool ReplBacklog::CopyFrom(int64_t next, std::string* out) const {
   if (!Covers(next)) return false;
-  size_t skip = static_cast<size_t>(next - first_offset());
-  size_t len = histlen_ - skip;
-  size_t cap = buf_.size();
-  size_t start = (idx_ + cap - histlen_ + skip) % cap;
-  size_t first = std::min(len, cap - start);
-  out->append(buf_, start, first);
-  if (first < len) out->append(buf_, 0, len - first);
+  Visit(next, histlen_, [out](std::string_view piece) { out->append(piece); });
   return true;
 }
 
 void ReplBacklog::Resize(size_t size) {
-  size = std::max<size_t>(size, 1);
-  if (size == buf_.size()) return;
-  std::string data;
-  CopyFrom(first_offset(), &data);
-  if (data.size() > size) data.erase(0, data.size() - size);
-  buf_.assign(size, '\0');
-  buf_.replace(0, data.size(), data);
-  histlen_ = data.size();
-  idx_ = histlen_ % size;
+  limit_ = std::max<size_t>(size, 1);
+  Trim();
+}
+
+void ReplBacklog::Pin(int64_t next) {
+  pin_ = next;
+  Trim();
 }
 
 }  // namespace tessera
