@@ -117,8 +117,9 @@ void AppendMemory(Server& s, std::string& o) {
 }
 
 void AppendPersistence(Server& s, std::string& o) {
-  o += fmt::format("# Persistence\r\nloading:{}\r\nasync_loading:0\r\n", s.loading() ? 1 : 0);
-  if (s.loading()) {
+  o += fmt::format("# Persistence\r\nloading:{}\r\nasync_loading:{}\r\n", s.loading() ? 1 : 0,
+                   s.async_loading() ? 1 : 0);
+  if (s.loading() || s.async_loading()) {
     int64_t elapsed = s.clock().NowMs() / 1000 - s.loading_start_s();
     size_t done = s.loading_loaded_bytes(), total = s.loading_total_bytes();
     double perc = total == 0 ? 0.0 : 100.0 * static_cast<double>(done) / static_cast<double>(total);

@@ -261,7 +261,7 @@ bool Server::RdbLoad(rdb::LoadResult* res, bool* missing, std::string* err) {
 }
 
 bool Server::RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* missing,
-                         std::string* err, const std::string_view* image) {
+                         std::string* err, const std::string_view* image, Keyspace* into) {
   HashLimits hl{config_.hash_max_listpack_entries, config_.hash_max_listpack_value};
   SetLimits sl{config_.set_max_intset_entries, config_.set_max_listpack_entries,
                config_.set_max_listpack_value};
@@ -283,24 +283,46 @@ bool Server::RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* mi
   };
   // An AOF's RDB base loads inside the AOF load, which stays in the loading state after it.
   bool outer_loading = loading_;
-  loading_ = true;
+  bool async = into != nullptr;
+  (async ? async_loading_ : loading_) = true;
   loading_start_s_ = clock_.NowMs() / 1000;
   loading_loaded_bytes_ = loading_total_bytes_ = 0;
   *missing = false;
-  bool ok = image != nullptr ? rdb::Load(*image, *keyspace_, o, res, err)
-                             : rdb::LoadFile(path, *keyspace_, o, res, missing, err);
-  loading_ = outer_loading;
+  Keyspace& target = async ? *into : *keyspace_;
+  bool ok = image != nullptr ? rdb::Load(*image, target, o, res, err)
+                             : rdb::LoadFile(path, target, o, res, missing, err);
+  if (async) {
+    async_loading_ = false;
+  } else {
+    loading_ = outer_loading;
+  }
   if (!ok || *missing) return ok;
-  for (const std::string& code : res->functions) {
-    std::string name, why;
-    if (!functions_->LoadLibrary(code, true, &name, &why)) {
-      *err = "Failed loading library from the RDB file: " + why;
-      keyspace_->FlushAll(false);
-      return false;
+  if (!async) {
+    // A loaded dataset replaces the libraries too (a replica's full sync, DEBUG RELOAD).
+    functions_->FlushLibraries();
+    for (const std::string& code : res->functions) {
+      std::string name, why;
+      if (!functions_->LoadLibrary(code, true, &name, &why)) {
+        *err = "Failed loading library from the RDB file: " + why;
+        keyspace_->FlushAll(false);
+        return false;
+      }
     }
   }
   rdb_last_load_keys_loaded_ = res->keys_loaded;
   rdb_last_load_keys_expired_ = res->keys_expired;
+  return true;
+}
+
+bool Server::ReplaceLibraries(const std::vector<std::string>& codes, std::string* err) {
+  functions_->FlushLibraries();
+  for (const std::string& code : codes) {
+    std::string name, why;
+    if (!functions_->LoadLibrary(code, true, &name, &why)) {
+      *err = "Failed loading library from the RDB file: " + why;
+      return false;
+    }
+  }
   return true;
 }
 

@@ -872,18 +872,46 @@ bool Replication::TransferEnd() {
     return false;
   }
   allow_empty_sync_ = false;
-  LogNotice("MASTER <-> REPLICA sync: Flushing old data");
-  s_.keyspace().FlushAll(false);
-  LogNotice("MASTER <-> REPLICA sync: Loading DB in memory");
-  // The master link must not be read while the file loads (its stream waits in the socket).
-  master_->flags |= kClientProtected;
   rdb::LoadResult res;
   bool missing = false;
   std::string err;
-  std::string_view image(transfer_mem_);
-  bool ok = s_.RdbLoadFrom(path, &res, &missing, &err, transfer_in_memory_ ? &image : nullptr) &&
-            !missing;
-  std::string().swap(transfer_mem_);
+  // Ours while it loads: clients served meanwhile may drop the link, which clears the
+  // transfer state.
+  std::string payload;
+  payload.swap(transfer_mem_);
+  std::string_view image(payload);
+  // The master link must not be read while the payload loads (its stream waits in the socket).
+  master_->flags |= kClientProtected;
+  bool ok;
+  if (transfer_in_memory_ && static_cast<int>(s_.config().repl_diskless_load) == 2) {
+    // swapdb: the new dataset loads beside ours, which clients go on reading meanwhile
+    // (async_loading); ours is replaced only once the load succeeded.
+    LogNotice("MASTER <-> REPLICA sync: Loading DB in memory beside the current data");
+    Keyspace& ks = s_.keyspace();
+    Keyspace fresh(ks.dbnum(), ks.db(0).keys().slot_bits(), nullptr);
+    ok = s_.RdbLoadFrom(path, &res, &missing, &err, &image, &fresh) && !missing;
+    if (ok) {
+      LogNotice("MASTER <-> REPLICA sync: Swapping the loaded data in, freeing the old");
+      for (int i = 0; i < ks.dbnum(); ++i) {
+        ks.Flush(ks.db(i), true);
+        ks.db(i).SwapContents(fresh.db(i));
+      }
+      ok = s_.ReplaceLibraries(res.functions, &err);
+    } else {
+      LogWarning("Failed loading the MASTER synchronization DB beside ours: {}; our data is "
+                 "kept", err);
+      fresh.FlushAll(false);
+      if (master_ != nullptr) master_->flags &= ~kClientProtected;
+      return false;
+    }
+  } else {
+    LogNotice("MASTER <-> REPLICA sync: Flushing old data");
+    s_.keyspace().FlushAll(false);
+    LogNotice("MASTER <-> REPLICA sync: Loading DB in memory");
+    ok = s_.RdbLoadFrom(path, &res, &missing, &err, transfer_in_memory_ ? &image : nullptr) &&
+         !missing;
+  }
+  std::string().swap(payload);
   if (master_ != nullptr) master_->flags &= ~kClientProtected;
   if (!ok) {
     LogWarning("Failed trying to load the MASTER synchronization DB from disk: {}", err);

@@ -665,6 +665,12 @@ bool Server::ExecuteCommand(Client& c, std::span<const std::string_view> argv) {
     RejectCommand(c, cmd, "LOADING Redis is loading the dataset in memory");
     return true;
   }
+  // While a replica loads its master's snapshot beside the data it serves (repl-diskless-load
+  // swapdb), only what would disturb the load waits.
+  if (async_loading_ && cmd->Is(kCmdNoAsyncLoading) && !c.Has(kClientFake)) {
+    RejectCommand(c, cmd, "LOADING Redis is loading the dataset in memory");
+    return true;
+  }
   // A failed background save stops writes (and PING, as Redis 7.0) while save points are set.
   if (config_.stop_writes_on_bgsave_error && !config_.save.empty() && !rdb_last_bgsave_ok_ &&
       !c.Has(kClientMaster) && (cmd->Is(kCmdWrite) || cmd->fullname == "ping")) {

@@ -314,9 +314,16 @@ class Server : public KeyspaceEvents {
   bool LoadDataAtStart(std::string* err);
   // Loads dbfilename into the (empty) keyspace and the function libraries.
   bool RdbLoad(rdb::LoadResult* res, bool* missing, std::string* err);
-  // With `image`, loads those bytes instead of the file (a diskless replication load).
+  // With `image`, loads those bytes instead of the file (a diskless replication load). With
+  // `into`, loads into that keyspace while clients go on being served from ours (async
+  // loading: only commands flagged no-async-loading get LOADING), and leaves the function
+  // libraries in res->functions to the caller.
   bool RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* missing,
-                   std::string* err, const std::string_view* image = nullptr);
+                   std::string* err, const std::string_view* image = nullptr,
+                   Keyspace* into = nullptr);
+  bool async_loading() const { return async_loading_; }
+  // Replaces the function libraries with these (after a load); false with *err on failure.
+  bool ReplaceLibraries(const std::vector<std::string>& codes, std::string* err);
   // Whether start-up loading is over (runtime config changes act from then on).
   bool started() const { return started_; }
 
@@ -461,6 +468,7 @@ class Server : public KeyspaceEvents {
   bool rdb_bgsave_scheduled_ = false;
   bool rdb_last_bgsave_ok_ = true;
   bool loading_ = false;
+  bool async_loading_ = false;
   int64_t loading_start_s_ = 0;
   size_t loading_loaded_bytes_ = 0;
   size_t loading_total_bytes_ = 0;

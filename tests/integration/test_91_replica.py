@@ -329,3 +329,34 @@ def test_repl_diskless_load(start_server, tmp_path, mode, in_memory):
     assert bc.get("diverged") is None
     assert dataset_digest(bc) == dataset_digest(ac)
     assert b.log_text().count("into memory") == (2 if mode == "swapdb" else 1 if in_memory else 0)
+
+
+def test_swapdb_serves_the_old_data_while_loading(start_server, tmp_path):
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    ac.execute_command("DEBUG", "POPULATE", 3000, "new")
+    ac.set("shared", "new")
+    ac.function_load("#!lua name=newlib\nredis.register_function('f', function() return 2 end)")
+    # b holds its own data and a library of its own; each key loads slowly (key-load-delay).
+    b = node(start_server, tmp_path, "b", "--repl-diskless-load", "swapdb",
+             "--key-load-delay", "1000", "--loading-process-events-interval-bytes", "1024")
+    bc = b.client()
+    bc.set("old", "1")
+    bc.set("shared", "old")
+    bc.function_load("#!lua name=oldlib\nredis.register_function('g', function() return 1 end)")
+    bc.execute_command("REPLICAOF", "127.0.0.1", str(a.port))
+    assert wait_until(lambda: bc.info("persistence")["async_loading"] == 1, 30)
+    # While the master's dataset loads beside ours: reads see ours, the loading state shows,
+    # and what would disturb the load waits.
+    assert bc.get("old") == "1" and bc.get("shared") == "old"
+    assert bc.info("persistence")["loading"] == 0
+    assert bc.dbsize() == 2
+    with pytest.raises(redis.exceptions.BusyLoadingError):  # redis-py's name for -LOADING
+        bc.execute_command("REPLICAOF", "NO", "ONE")
+    assert wait_until(lambda: in_sync(ac, bc), 60)
+    assert bc.info("persistence")["async_loading"] == 0
+    assert bc.get("old") is None and bc.get("shared") == "new"
+    assert dataset_digest(bc) == dataset_digest(ac)
+    # The libraries are the master's now.
+    libs = bc.function_list()
+    assert len(libs) == 1 and libs[0][1] == "newlib", libs  # [library_name, "newlib", ...]
