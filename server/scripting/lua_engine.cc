@@ -23,6 +23,7 @@ int luaopen_cmsgpack(lua_State* L);
 #include "common/resp/value.h"
 #include "common/strutil.h"
 #include "server/core/context.h"
+#include "server/core/replication.h"
 #include "server/core/server.h"
 
 namespace tessera {
@@ -493,6 +494,12 @@ void ReplyValue(lua_State* L, resp::ReplyBuilder& r, int resp, int depth) {
   }
 }
 
+// A replica whose master link is down while replica-serve-stale-data is no.
+bool RunningStale(Server& s) {
+  return s.replication().is_replica() && !s.replication().LinkStreaming() &&
+         !s.config().replica_serve_stale_data;
+}
+
 // Runs one redis.call/pcall command for the script. Returns false with impl->error set when
 // the call is refused before running; otherwise impl->reply holds the command's reply.
 bool ExecuteScriptCommand(LuaEngine::Impl* impl) {
@@ -518,6 +525,13 @@ bool ExecuteScriptCommand(LuaEngine::Impl* impl) {
   }
   // Out of memory when the script started: refuse commands that may grow memory until the
   // script has written (then it must finish what it started), as Redis does.
+  // A stale replica (link down, replica-serve-stale-data no) runs only commands flagged stale
+  // from a script (which had to declare allow-stale to start).
+  if (!cmd->Is(kCmdStale) && RunningStale(s)) {
+    impl->error = "Can not execute the command on a stale replica. The script must declare the "
+                  "'allow-stale' flag and the command must be flagged 'stale'.";
+    return false;
+  }
   if (cmd->Is(kCmdDenyOom) && s.oom_state() && !impl->wrote && !impl->allow_oom) {
     impl->error = "-OOM command not allowed when used memory > 'maxmemory'.";
     return false;
@@ -1188,6 +1202,15 @@ void LuaEngine::Execute(CommandContext& ctx, const std::string& name, int nargs,
       server_.oom_state()) {
     lua_pop(L, nargs + 2);  // the function, its arguments and the error handler
     ctx.reply.Error("OOM command not allowed when used memory > 'maxmemory'.");
+    return;
+  }
+  if (RunningStale(server_) && !(flags & kScriptAllowStale)) {
+    lua_pop(L, nargs + 2);
+    ctx.reply.Error((flags & kScriptEvalCompat)
+                        ? "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is "
+                          "set to 'no'."
+                        : "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set "
+                          "to 'no' and 'allow-stale' flag is not set");
     return;
   }
   Impl& im = *impl_;

@@ -214,6 +214,16 @@ def test_stale_data_and_announcements(start_server, tmp_path):
     with pytest.raises(redis.ResponseError, match="MASTERDOWN Link with MASTER is down"):
         bc.get("k")
     assert info(bc)["role"] == "slave"  # commands flagged stale (INFO, REPLICAOF...) still work
+    # Scripts: only those declaring allow-stale run, and then only stale-flagged commands.
+    with pytest.raises(redis.ResponseError, match="MASTERDOWN Link with MASTER is down and"):
+        bc.eval("return 1", 0)
+    with pytest.raises(redis.ResponseError, match="'allow-stale' flag is not set"):
+        bc.eval("#!lua flags=no-writes\nreturn 1", 0)
+    assert bc.eval("#!lua flags=no-writes,allow-stale\nreturn 1", 0) == 1
+    assert "role:slave" in bc.eval(
+        "#!lua flags=no-writes,allow-stale\nreturn redis.call('info', 'replication')", 0)
+    with pytest.raises(redis.ResponseError, match="Can not execute the command on a stale replica"):
+        bc.eval("#!lua flags=no-writes,allow-stale\nreturn redis.call('get', 'k')", 0)
 
 
 def test_an_empty_restarted_master_does_not_wipe_its_replica(start_server, tmp_path):
