@@ -77,7 +77,8 @@ Server::EvictResult Server::PerformEvictions() {
     NotifyKeyspaceEvent(kNotifyEvicted, "evicted", key, db);
     if (keys_freed % 16 == 0) {
       // Lazily freed values leave later: look at the real figure now and then.
-      if (lazy && UsedMemory() - std::min(UsedMemory(), not_counted) <= limit) break;
+      size_t now_used = UsedMemory();
+      if (lazy && now_used - std::min(now_used, not_counted) <= limit) break;
       if (Clock::ElapsedUs(start) > budget_us) {
         // The loop goes on at its next turn (as Redis's 0 ms eviction timer); this command may
         // run meanwhile.

@@ -171,9 +171,7 @@ class Connection {
         loop_->CloseClient(client_);
         return;
       }
-      ++srv.stats().total_writes_processed;
-      srv.stats().net_output_bytes += static_cast<uint64_t>(n);
-      c.net_output_bytes += static_cast<uint64_t>(n);
+      CountWritten(static_cast<size_t>(n));
       c.out.Consume(static_cast<size_t>(n));
       if (static_cast<size_t>(n) < total) {
         WantWrite(true);
@@ -230,9 +228,7 @@ class Connection {
         loop_->CloseClient(client_);
         return false;
       }
-      ++s.stats().total_writes_processed;
-      s.stats().net_output_bytes += static_cast<uint64_t>(n);
-      c.net_output_bytes += static_cast<uint64_t>(n);
+      CountWritten(static_cast<size_t>(n));
       sent += static_cast<size_t>(n);
     }
     if (r.state == ReplicaInfo::State::kSendBulk) {
@@ -254,6 +250,14 @@ class Connection {
   }
 
  private:
+  // The statistics of n bytes written to the socket.
+  void CountWritten(size_t n) {
+    Server& s = loop_->server;
+    ++s.stats().total_writes_processed;
+    s.stats().net_output_bytes += n;
+    client_->net_output_bytes += n;
+  }
+
   void Register(int op, uint32_t events) {
     struct epoll_event ev;
     ev.events = events;

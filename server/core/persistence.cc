@@ -297,17 +297,10 @@ bool Server::RdbLoadFrom(const std::string& path, rdb::LoadResult* res, bool* mi
     loading_ = outer_loading;
   }
   if (!ok || *missing) return ok;
-  if (!async) {
-    // A loaded dataset replaces the libraries too (a replica's full sync, DEBUG RELOAD).
-    functions_->FlushLibraries();
-    for (const std::string& code : res->functions) {
-      std::string name, why;
-      if (!functions_->LoadLibrary(code, true, &name, &why)) {
-        *err = "Failed loading library from the RDB file: " + why;
-        keyspace_->FlushAll(false);
-        return false;
-      }
-    }
+  // A loaded dataset replaces the libraries too (a replica's full sync, DEBUG RELOAD).
+  if (!async && !ReplaceLibraries(res->functions, err)) {
+    keyspace_->FlushAll(false);
+    return false;
   }
   rdb_last_load_keys_loaded_ = res->keys_loaded;
   rdb_last_load_keys_expired_ = res->keys_expired;

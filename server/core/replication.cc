@@ -129,9 +129,15 @@ void Replication::TopUp(Client& c) {
 
 size_t Replication::MemoryNotCountedForEvict() const {
   size_t n = backlog_ ? backlog_->pinned_excess() : 0;
-  for (const Client* c : replicas_) n += c->out.allocated() + c->repl->preamble.capacity();
-  // (An RDB bulk shared by several replicas is counted once per replica: an overestimate.)
-  for (const Client* c : replicas_) n += c->repl->bulk ? c->repl->bulk->size() : 0;
+  const std::string* bulk_counted = nullptr;  // the replicas of one BGSAVE share its bulk
+  for (const Client* c : replicas_) {
+    const ReplicaInfo& r = *c->repl;
+    n += c->out.allocated() + r.preamble.capacity();
+    if (r.bulk && r.bulk.get() != bulk_counted) {
+      bulk_counted = r.bulk.get();
+      n += bulk_counted->size();
+    }
+  }
   return n;
 }
 

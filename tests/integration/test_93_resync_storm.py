@@ -14,8 +14,9 @@ import pytest
 import redis
 
 from conftest import SANITIZED, TARGET
-from helpers import dataset_digest, start_in, wait_until
+from helpers import dataset_digest, wait_until
 from test_90_replication import in_sync, info
+from test_92_sync_replication import node
 
 pytestmark = pytest.mark.skipif(TARGET == "redis", reason="Redis 7 has no such safeguard: "
                                 "its replica is cut at the output limit and resyncs again")
@@ -148,10 +149,6 @@ class RateWriter:
     def close(self):
         self.stop.set()
         self.thread.join(10)
-
-
-def node(start_server, tmp_path, name, *args):
-    return start_in(start_server, tmp_path / name, "--repl-diskless-sync-delay", "0", *args)
 
 
 @pytest.mark.parametrize("diskless", ["yes", "no"])
