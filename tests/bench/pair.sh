@@ -1,12 +1,8 @@
 # Shared by the pairwise benchmark scripts (sourced): starts Tessera and Debian's redis-server
 # side by side and compares them with redis-benchmark, alternating the two per round.
 #   needs: TESSERA (binary), ROUNDS, WORK (scratch folder); fills PIDS
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=tests/bench/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 start() {  # NAME PORT -> starts the server in its own session
   local name=$1 port=$2
@@ -31,7 +27,6 @@ bench() {  # PORT PIPELINE N CMD... -> requests per second
     2>/dev/null | awk -F'"' 'NR == 2 { print $4 }'
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 table_header() {
   printf "| workload | pipeline | Tessera ops/s | Redis ops/s | Tessera/Redis |\n"

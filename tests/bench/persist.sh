@@ -17,13 +17,8 @@ KEYS=${KEYS:-1000000}
 . "$BENCH_DIR/lib.sh"
 WORK=$(mktemp -d /tmp/tessera-persist.XXXXXX)
 PORT=17501
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
-  sleep 0.5
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=tests/bench/common.sh
+. "$ROOT/tests/bench/common.sh"
 
 cmd_of() {  # NAME DIR -> the server command line (no save points, AOF off unless asked)
   if [ "$1" = tessera ]; then
@@ -59,9 +54,7 @@ until_zero() {  # FIELD... : poll INFO persistence until each field is 0
   done
 }
 
-declare -A R  # R[metric,name] = space-separated samples
 
-add() { R[$1,$2]="${R[$1,$2]:-} $3"; }
 
 strings_round() {  # NAME
   local d="$WORK/$1-strings" out
@@ -117,7 +110,6 @@ for r in $(seq 1 "$ROUNDS"); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 echo "# persist.sh $(date -u +%Y-%m-%d) keys=$KEYS rounds=$ROUNDS (medians; ratio = tessera/redis)"
 echo "| measure | Tessera | Redis 7.0 | ratio |"
 echo "| --- | ---: | ---: | ---: |"

@@ -14,13 +14,8 @@ KEYS=${KEYS:-1000000}
 REQUESTS=${REQUESTS:-2000000}
 [ -x "$TESSERA" ] || { echo "build first: tools/dev/dev.sh build" >&2; exit 2; }
 WORK=$(mktemp -d /tmp/tessera-repl.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -TERM -- "-$p" 2>/dev/null || true; done
-  sleep 0.5
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=tests/bench/common.sh
+. "$ROOT/tests/bench/common.sh"
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 now_ns() { date +%s%N; }
 
@@ -51,8 +46,6 @@ in_sync() {  # MASTER REPLICA
     [ "$(field "$2" slave_repl_offset)" = "$(field "$1" master_repl_offset)" ]
 }
 
-declare -A R
-add() { R[$1,$2]="${R[$1,$2]:-} $3"; }
 
 round() {  # KIND
   local kind=$1 t rps mode
@@ -86,7 +79,6 @@ for r in $(seq 1 "$ROUNDS"); do
   for kind in $order; do log "round $r: $kind"; round "$kind"; done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 echo "# replication.sh $(date -u +%Y-%m-%d) keys=$KEYS rounds=$ROUNDS (medians; ratio = tessera/redis)"
 echo "| measure | Tessera | Redis 7.0 | ratio |"
 echo "| --- | ---: | ---: | ---: |"
