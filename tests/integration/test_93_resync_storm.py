@@ -246,3 +246,37 @@ def test_partial_resync_of_a_big_backlog(start_server, tmp_path):
     assert info(mc, "stats")["sync_full"] == full
     assert info(mc, "stats")["sync_partial_ok"] >= 1
     assert dataset_digest(rc) == dataset_digest(mc)
+
+
+def test_replica_buffers_do_not_cause_evictions(start_server, tmp_path):
+    # 40 MB of data under a 100 MB maxmemory; a stopped replica's output grows by the 80 MB of
+    # stream that overwriting it twice makes. As in Redis, that memory is not the dataset's:
+    # nothing may be evicted for it.
+    m = node(start_server, tmp_path, "m", "--maxmemory", "100mb",
+             "--maxmemory-policy", "allkeys-random")
+    mc = m.client()
+    r = node(start_server, tmp_path, "r", "--replicaof", "127.0.0.1", str(m.port))
+    rc = r.client()
+    value = "x" * 1000
+
+    def write_all():
+        pipe = mc.pipeline(transaction=False)
+        for i in range(40_000):
+            pipe.set(f"k:{i}", value)
+        pipe.execute()
+    write_all()
+    assert wait_until(lambda: in_sync(mc, rc), 60)
+    os.kill(r.pid, signal.SIGSTOP)
+    try:
+        write_all()
+        write_all()
+        assert mc.info("stats")["evicted_keys"] == 0
+        assert mc.dbsize() == 40_000
+        mem = mc.info("memory")
+        assert mem["used_memory"] > 100 << 20, mem  # the test did what it says
+        assert mem["mem_not_counted_for_evict"] > 50 << 20, mem
+        assert mem["mem_replication_backlog"] >= 1 << 20, mem
+    finally:
+        os.kill(r.pid, signal.SIGCONT)
+    assert wait_until(lambda: in_sync(mc, rc), 60)
+    assert dataset_digest(rc) == dataset_digest(mc)
