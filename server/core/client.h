@@ -116,6 +116,7 @@ struct ReplicaInfo {
   bool capa_psync2 = false;
   bool old_sync = false;     // SYNC: no +FULLRESYNC line
   bool diskless = false;     // its snapshot goes straight from the child to its socket
+  bool acked_load = false;   // it ACKed (so loaded) its diskless snapshot before we saw the child end
   int64_t ack_offset = 0;
   int64_t ack_time_ms = 0;
   int64_t initial_offset = 0;  // the offset its full sync started from

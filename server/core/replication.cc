@@ -377,7 +377,10 @@ void Replication::OnBgsaveDone(bool ok, const std::string& path) {
     for (Client* c : std::vector<Client*>(replicas_)) {
       ReplicaInfo& r = *c->repl;
       if (!r.diskless || r.state != ReplicaInfo::State::kWaitBgsaveEnd) continue;
-      if (ok) {
+      if (ok && r.acked_load) {
+        BulkSent(*c);  // its ACK came before we noticed the child's end
+        s_.QueueWrite(*c);
+      } else if (ok) {
         r.state = ReplicaInfo::State::kWaitAck;  // online at its first ACK, after its load
       } else {
         LogWarning("Diskless transfer to replica {} failed", c->addr);
@@ -434,6 +437,10 @@ void Replication::Ack(Client& c, int64_t offset) {
   if (c.repl->state == ReplicaInfo::State::kWaitAck) {
     BulkSent(c);
     s_.QueueWrite(c);  // the stream held since the fork goes out now
+  } else if (c.repl->state == ReplicaInfo::State::kWaitBgsaveEnd && c.repl->diskless) {
+    // The EOF mark is the child's last write: an ACK means the replica loaded it all, though
+    // the child's end is noticed only at the next cron.
+    c.repl->acked_load = true;
   }
   c.repl->ack_offset = std::max(c.repl->ack_offset, offset);
   c.repl->ack_time_ms = s_.clock().NowMs();
