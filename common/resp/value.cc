@@ -1,6 +1,9 @@
 #include "common/resp/value.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
+#include <iterator>
 
 #include "common/strutil.h"
 
@@ -178,6 +181,15 @@ ValueParser::Result ValueParser::Feed(const char* data, size_t len) {
     Complete(std::move(v));
   }
   return Result::kValue;
+}
+
+void AppendCommand(std::string& out, std::span<const std::string> argv) {
+  fmt::format_to(std::back_inserter(out), "*{}\r\n", argv.size());
+  for (const auto& a : argv) {
+    fmt::format_to(std::back_inserter(out), "${}\r\n", a.size());
+    out += a;
+    out += "\r\n";
+  }
 }
 
 }  // namespace tessera::resp

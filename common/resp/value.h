@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,5 +78,8 @@ class ValueParser {
   size_t consumed_ = 0;
   std::string error_;
 };
+
+// Appends argv as a RESP multibulk request ("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n").
+void AppendCommand(std::string& out, std::span<const std::string> argv);
 
 }  // namespace tessera::resp

@@ -1,11 +1,13 @@
 #include "server/persistence/aof.h"
 
-#include <algorithm>
 #include <strings.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/core.h>
+
+#include "common/resp/value.h"
 
 namespace tessera::aof {
 
@@ -150,12 +152,7 @@ std::string IncrName(std::string_view prefix, int64_t seq) {
 std::string ManifestName(std::string_view prefix) { return fmt::format("{}.manifest", prefix); }
 
 void AppendCommand(std::string& out, std::span<const std::string> argv) {
-  fmt::format_to(std::back_inserter(out), "*{}\r\n", argv.size());
-  for (const auto& a : argv) {
-    fmt::format_to(std::back_inserter(out), "${}\r\n", a.size());
-    out += a;
-    out += "\r\n";
-  }
+  resp::AppendCommand(out, argv);
 }
 
 void AppendCommandInDb(std::string& out, int dbid, int* selected_db,
