@@ -47,7 +47,7 @@ void Sentinel::StartFailover(Master& m, int64_t now, bool forced) {
   SetFailoverState(m, FailoverState::kWaitStart, now);
   m.failover_epoch = current_epoch_;
   m.failover_start_ms = now;
-  m.flags |= kFlagFailoverInProgress | (forced ? kFlagForceFailover : 0);
+  m.flags |= kFlagFailoverInProgress | (forced ? static_cast<uint32_t>(kFlagForceFailover) : 0u);
   for (auto& [id, p] : m.sentinels) p.leader.clear();
   EventAbout(LogLevel::kWarning, "+try-failover", m, nullptr);
   GrantVote(m, m.failover_epoch, id_.myid, now);
@@ -117,6 +117,7 @@ void Sentinel::OnVoteReply(const std::string& from, const std::string& payload, 
 }
 
 void Sentinel::CheckElection(Master& m, int64_t now) {
+  if (out_.crash) return;  // a simulated crash is pending: the process ends before acting
   size_t votes = (m.leader == id_.myid && m.leader_epoch == m.failover_epoch) ? 1 : 0;
   for (const auto& [id, p] : m.sentinels) {
     if (p.leader == id_.myid && p.leader_epoch == m.failover_epoch) ++votes;

@@ -78,6 +78,7 @@ struct Instance {
   std::string info_text;         // that reply (SENTINEL INFO-CACHE)
   Role role = Role::kUnknown;
   int64_t role_reported_ms = 0;
+  int64_t conf_change_ms = 0;    // its role or its master last changed
   bool has_keys = false;
   int64_t repl_offset = 0;       // master_repl_offset (master) / slave_repl_offset (replica)
   // Replicas: what they say of their master.

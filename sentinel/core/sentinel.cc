@@ -345,6 +345,11 @@ void Sentinel::TickInstance(Master& m, Instance& ri, const InstanceRef& ref, int
   bool urgent = (m.flags & (kFlagSDown | kFlagODown | kFlagFailoverInProgress)) != 0;
   int64_t info_period = urgent ? std::min<int64_t>(1000, timing_.info_period_ms)
                                : timing_.info_period_ms;
+  // A replica that claims to be a master, or follows another one, is repointed after a
+  // settling second: its INFO is wanted that often until then.
+  if (&ri != &m && (ri.role == Role::kMaster || !FollowsMaster(ri, m.addr))) {
+    info_period = std::min(info_period, timing_.bus_hello_period_ms);
+  }
   if (l.info_sent_ms != 0 && now - l.info_sent_ms > std::max(info_period, m.down_after_ms)) {
     l.info_sent_ms = 0;  // lost with a dead connection: ask again
   }
@@ -357,7 +362,10 @@ void Sentinel::TickInstance(Master& m, Instance& ri, const InstanceRef& ref, int
     if (l.ping_sent_ms == 0) l.ping_sent_ms = now;
     Send(ref, ri, m, Cmd::kPing, {{"PING"}}, now);
   }
-  if (now - l.last_hello_ms > timing_.publish_period_ms) PublishHello(m, ri, ref, now);
+  // Hellos wait for a connected link: without announce-ip they carry its local address.
+  if (l.connected && now - l.last_hello_ms > timing_.publish_period_ms) {
+    PublishHello(m, ri, ref, now);
+  }
 }
 
 std::string Sentinel::HelloText(const Master& m, const InstanceRef& ref) const {
@@ -424,6 +432,8 @@ void Sentinel::OnReply(const InstanceRef& ref, Cmd cmd, const resp::Value& reply
           reply.type == resp::Value::Type::kVerbatim) {
         OnInfoReply(*m, *ri, ref, reply.str, now);
       }
+      // The choice of a replica waits for these replies: make it as soon as they are in.
+      if (m->failover_state == FailoverState::kSelectReplica && !tilt_) SelectReplica(*m, now);
       break;
     case Cmd::kPromote:
       // Ask at once whether it took effect rather than waiting for the next poll.
@@ -503,13 +513,14 @@ void Sentinel::OnInfoReply(Master& m, Instance& ri, const InstanceRef& ref,
                              info.role == Role::kMaster ? "master" : "slave"));
     }
     ri.role = info.role;
-    ri.role_reported_ms = now;
+    ri.role_reported_ms = ri.conf_change_ms = now;
   } else if (ri.role_reported_ms == 0) {
-    ri.role_reported_ms = now;
+    ri.role_reported_ms = ri.conf_change_ms = now;
   }
   if (info.role == Role::kMaster) {
     ri.repl_offset = info.master_repl_offset;
   } else if (info.role == Role::kReplica) {
+    if (!(ri.master_addr == info.master)) ri.conf_change_ms = now;
     ri.master_addr = info.master;
     ri.master_link_up = info.master_link_up;
     ri.master_link_down_ms = info.master_link_up ? 0 : info.master_link_down_ms;
@@ -528,6 +539,12 @@ void Sentinel::OnInfoReply(Master& m, Instance& ri, const InstanceRef& ref,
   RefreshReplicaRoles(m, ri, ref, now);
 }
 
+bool Sentinel::FollowsMaster(const Instance& ri, const Addr& master) const {
+  if (ri.role != Role::kReplica) return false;
+  return ri.master_addr.port == master.port &&
+         (ri.master_addr.host == master.host || ri.master_addr.host == Shown(master));
+}
+
 // What a replica's INFO means for the failover under way, and whether it needs repointing.
 void Sentinel::RefreshReplicaRoles(Master& m, Instance& ri, const InstanceRef& ref,
                                    int64_t now) {
@@ -542,7 +559,7 @@ void Sentinel::RefreshReplicaRoles(Master& m, Instance& ri, const InstanceRef& r
     }
     // A replica that says it is a master (a demoted master back, a stray promotion) is made
     // to follow the master again once no newer configuration has come in for a moment.
-    if (!(ri.flags & kFlagPromoted) && master_sane && now - ri.role_reported_ms >= settle_ms &&
+    if (!(ri.flags & kFlagPromoted) && master_sane && now - ri.conf_change_ms >= settle_ms &&
         now - ri.replicaof_sent_ms > m.down_after_ms) {
       ri.replicaof_sent_ms = now;
       Send(ref, ri, m, Cmd::kReplicaOf, ReplicaOfCommands(m.addr), now);
@@ -551,10 +568,7 @@ void Sentinel::RefreshReplicaRoles(Master& m, Instance& ri, const InstanceRef& r
     return;
   }
   if (ri.role != Role::kReplica) return;
-  bool points_to_master = ri.master_addr.port == m.addr.port &&
-                          (ri.master_addr.host == m.addr.host ||
-                           ri.master_addr.host == Shown(m.addr));
-  if (!points_to_master && master_sane && now - ri.role_reported_ms >= settle_ms &&
+  if (!FollowsMaster(ri, m.addr) && master_sane && now - ri.conf_change_ms >= settle_ms &&
       now - ri.replicaof_sent_ms > m.down_after_ms) {
     ri.replicaof_sent_ms = now;
     Send(ref, ri, m, Cmd::kReplicaOf, ReplicaOfCommands(m.addr), now);
@@ -563,10 +577,7 @@ void Sentinel::RefreshReplicaRoles(Master& m, Instance& ri, const InstanceRef& r
   }
   // A replica being repointed during our failover: sent -> in progress -> done.
   if ((ri.flags & (kFlagReconfSent | kFlagReconfInprog)) && !m.promoted.empty()) {
-    const Instance& promoted = m.replicas[m.promoted];
-    bool follows = ri.master_addr.port == promoted.addr.port &&
-                   (ri.master_addr.host == promoted.addr.host ||
-                    ri.master_addr.host == Shown(promoted.addr));
+    bool follows = FollowsMaster(ri, m.replicas[m.promoted].addr);
     if ((ri.flags & kFlagReconfSent) && follows) {
       ri.flags = (ri.flags & ~kFlagReconfSent) | kFlagReconfInprog;
       EventAbout(LogLevel::kNotice, "+slave-reconf-inprog", m, &ri);

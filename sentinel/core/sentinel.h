@@ -200,6 +200,8 @@ class Sentinel {
   void OnPingReply(Master& m, Instance& ri, const resp::Value& reply, int64_t now);
   void OnInfoReply(Master& m, Instance& ri, const InstanceRef& ref, const std::string& text,
                    int64_t now);
+  // Whether a replica's last INFO says it replicates from `master`.
+  bool FollowsMaster(const Instance& ri, const Addr& master) const;
   void RefreshReplicaRoles(Master& m, Instance& ri, const InstanceRef& ref, int64_t now);
   void Send(const InstanceRef& ref, Instance& ri, const Master& m, Cmd cmd,
             std::vector<std::vector<std::string>> commands, int64_t now);
