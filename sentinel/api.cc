@@ -224,17 +224,18 @@ void SentinelDebug(ApiHost& h, ApiClient& c, Args a) {
     }
     return;
   }
-  if (a.size() % 2 != 0) {
-    c.rb.Error("ERR wrong number of arguments for 'sentinel|debug' command");
-    return;
-  }
-  for (size_t i = 2; i + 1 < a.size(); i += 2) {
+  for (size_t i = 2; i < a.size(); i += 2) {
     Knob* k = nullptr;
     for (Knob& kk : knobs) {
       if (Is(a[i], kk.name)) k = &kk;
     }
+    if (k == nullptr || i + 1 == a.size()) {
+      c.rb.Error(fmt::format(
+          "ERR Unknown option or number of arguments for SENTINEL DEBUG '{}'", a[i]));
+      return;
+    }
     auto v = ParseInt64(a[i + 1]);
-    if (k == nullptr || !v || *v <= 0) {
+    if (!v || *v <= 0) {
       c.rb.Error(fmt::format("ERR Invalid argument '{}' for SENTINEL DEBUG '{}'", a[i + 1], a[i]));
       return;
     }
@@ -284,7 +285,7 @@ void SentinelConfigCmd(ApiHost& h, ApiClient& c, Args a) {
     c.rb.Ok();
     return;
   }
-  c.rb.Error("ERR Only SENTINEL CONFIG GET <param> / SET <param> <value> are supported.");
+  c.rb.Error("ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.");
 }
 
 void SentinelCommand(ApiHost& h, ApiClient& c, Args a) {
@@ -375,18 +376,22 @@ void SentinelCommand(ApiHost& h, ApiClient& c, Args a) {
     }
   } else if (Is(sub, "MONITOR")) {
     if (!arity(6)) return;
-    auto port = ParseInt64(a[4]);
     auto quorum = ParseInt64(a[5]);
-    if (!port || !quorum) {
-      c.rb.Error("ERR value is not an integer or out of range");
+    if (!quorum) {
+      c.rb.Error("ERR Invalid quorum");
       return;
     }
     if (*quorum <= 0) {
       c.rb.Error("ERR Quorum must be 1 or greater.");
       return;
     }
-    if (*port <= 0 || *port > 65535) {
-      c.rb.Error("ERR Invalid port number");
+    auto port = ParseInt64(a[4]);
+    if (!port) {
+      c.rb.Error("ERR Invalid port");
+      return;
+    }
+    if (*port < 0 || *port > 65535) {
+      c.rb.Error("ERR Invalid port number.");
       return;
     }
     std::string ip;
@@ -416,12 +421,18 @@ void SentinelCommand(ApiHost& h, ApiClient& c, Args a) {
     h.AfterChange();
     c.rb.Ok();
   } else if (Is(sub, "SET")) {
-    if (a.size() < 5 || a.size() % 2 == 0) {
+    if (a.size() < 5) {
       c.rb.Error("ERR wrong number of arguments for 'sentinel|set' command");
       return;
     }
     if (MasterOrError(h, c, a[2]) == nullptr) return;
-    for (size_t i = 3; i + 1 < a.size(); i += 2) {
+    for (size_t i = 3; i < a.size(); i += 2) {
+      if (i + 1 == a.size()) {  // an option without its value
+        h.AfterChange();
+        c.rb.Error(fmt::format(
+            "ERR Unknown option or number of arguments for SENTINEL SET '{}'", a[i]));
+        return;
+      }
       std::string err = core.Set(Arg(a, 2), Arg(a, i), Arg(a, i + 1));
       if (!err.empty()) {
         h.AfterChange();
@@ -818,7 +829,8 @@ void RunCommand(ApiHost& h, ApiClient& c, std::span<const std::string_view> a) {
     c.rb.SimpleString("RESET");
   } else if (Is(cmd, "COMMAND")) {
     if (a.size() >= 2 && Is(a[1], "COUNT")) {
-      c.rb.Integer(14);
+      c.rb.Integer(16);  // PING SENTINEL INFO ROLE AUTH HELLO CLIENT (P)(UN)SUBSCRIBE PUBLISH
+                         // QUIT RESET COMMAND SHUTDOWN
     } else if (a.size() >= 2 && Is(a[1], "DOCS")) {
       c.rb.MapHeader(0);
     } else {

@@ -307,17 +307,19 @@ std::string SetGlobal(SentinelConfig* cfg, const std::string& name, const std::s
   std::string n = ToLower(name);
   if (n == "resolve-hostnames" || n == "announce-hostnames") {
     bool* target = n == "resolve-hostnames" ? &cfg->resolve_hostnames : &cfg->announce_hostnames;
-    if (!ParseYesNo(value, target)) return "ERR Invalid value for config set " + name;
+    if (!ParseYesNo(value, target)) {
+      return "ERR Invalid value '" + value + "' to SENTINEL CONFIG SET '" + name + "'";
+    }
   } else if (n == "announce-ip") {
     cfg->announce_ip = value;
   } else if (n == "announce-port") {
     if (!ParsePort(value, &cfg->announce_port, true)) {
-      return "ERR Invalid value for config set " + name;
+      return "ERR Invalid value '" + value + "' to SENTINEL CONFIG SET '" + name + "'";
     }
   } else if (n == "loglevel") {
     std::string l = ToLower(value);
     if (l != "debug" && l != "verbose" && l != "notice" && l != "warning" && l != "nothing") {
-      return "ERR Invalid value for config set " + name;
+      return "ERR Invalid value '" + value + "' to SENTINEL CONFIG SET '" + name + "'";
     }
     cfg->loglevel = l;
   } else {

@@ -137,9 +137,9 @@ void Sentinel::ForEachInstance(
 // ---------------------------------------------------------------- administration
 
 std::string Sentinel::Monitor(const MasterSpec& spec, int64_t now) {
-  if (masters_.count(spec.name)) return "ERR Duplicated master name";
+  if (masters_.count(spec.name)) return "ERR Duplicate master name.";
   if (spec.quorum <= 0) return "ERR Quorum must be 1 or greater.";
-  if (spec.addr.port <= 0 || spec.addr.port > 65535) return "ERR Invalid port number";
+  if (spec.addr.port < 0 || spec.addr.port > 65535) return "ERR Invalid port number.";
   Master& m = masters_[spec.name];
   m.name = spec.name;
   m.addr = spec.addr;

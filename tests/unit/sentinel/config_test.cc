@@ -106,7 +106,7 @@ TEST(SentinelConfig, StateFileRoundTripsAndOverridesTheConfig) {
 TEST(SentinelConfig, RuntimeSettingsPersist) {
   SentinelConfig cfg;
   EXPECT_EQ(SetGlobal(&cfg, "announce-port", "70000"),
-            "ERR Invalid value for config set announce-port");
+            "ERR Invalid value '70000' to SENTINEL CONFIG SET 'announce-port'");
   EXPECT_EQ(SetGlobal(&cfg, "announce-ip", "1.2.3.4"), "");
   EXPECT_EQ(SetGlobal(&cfg, "resolve-hostnames", "yes"), "");
   std::string v;

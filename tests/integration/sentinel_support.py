@@ -1,0 +1,290 @@
+"""Sentinel test support: tessera-sentinel processes (or Debian's Redis Sentinel, run as
+`redis-server --sentinel`, as the reference) and a fixture that builds a watched HA set of real
+tessera-server processes on loopback: one master, its replicas, and sentinels watching it.
+
+Test files import the fixtures from here (`from sentinel_support import ha, ...`)."""
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+
+from conftest import BIN_DIR, SANITIZED, free_port
+
+SENTINEL_BIN = str(BIN_DIR / "sentinel" / "tessera-sentinel")
+MASTER = "mymaster"
+
+
+class SentinelProcess:
+    """One sentinel. `reference=True` runs Debian's Redis Sentinel instead (its config file
+    must be writable: Redis rewrites it)."""
+
+    def __init__(self, workdir, config_text, port=None, reference=False, args=(), wait=True):
+        self.workdir = pathlib.Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.bus_port = self.port + 10000
+        self.reference = reference
+        self.config_path = self.workdir / f"sentinel-{self.port}.conf"
+        if not self.config_path.exists():
+            self.config_path.write_text(
+                f"port {self.port}\nbind 127.0.0.1\ndir {self.workdir}\n" + config_text)
+        self.log_path = self.workdir / f"sentinel-{self.port}.log"
+        self.args = list(args)
+        self.proc = None
+        self.start(wait=wait)
+
+    def start(self, wait=True):
+        if self.reference:
+            cmd = ["redis-server", str(self.config_path), "--sentinel"]
+        else:
+            cmd = [SENTINEL_BIN, str(self.config_path)]
+        cmd += [str(a) for a in self.args]
+        self.log = open(self.log_path, "ab")
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=1")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=self.workdir, env=env, start_new_session=True)
+        self.stopped = False
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sentinel exited with {self.proc.returncode}:\n"
+                                   f"{self.log_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(64)[:1] in (b"+", b"-"):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError(f"sentinel did not start:\n{self.log_text()}")
+
+    @property
+    def state_path(self):
+        return self.workdir / f"sentinel-state-{self.port}.conf"
+
+    def client(self, **kwargs):
+        kwargs.setdefault("decode_responses", True)
+        kwargs.setdefault("socket_timeout", 10)
+        return redis.Redis(host="127.0.0.1", port=self.port, **kwargs)
+
+    def cmd(self, *args):
+        with self.client() as c:
+            return c.execute_command(*args)
+
+    def master_addr(self, name=MASTER):
+        try:
+            r = self.cmd("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)
+        except (redis.ConnectionError, redis.TimeoutError):
+            return None
+        return None if r is None else (r[0], int(r[1]))
+
+    def master_info(self, name=MASTER):
+        return self.client().sentinel_master(name)
+
+    def log_text(self):
+        if not self.log.closed:
+            self.log.flush()
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def pause(self):
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self):
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    def stop(self, timeout=15):
+        if self.stopped:
+            return self.proc.returncode
+        self.stopped = True
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+                self.log.close()
+                raise AssertionError(f"sentinel did not exit on SIGTERM:\n{self.log_text()}")
+        self.log.close()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.stopped = True
+        self.log.close()
+
+    def check_clean(self):
+        text = self.log_text()
+        for marker in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
+            assert marker not in text, f"sanitizer report in sentinel log:\n{text[-4000:]}"
+
+
+def sentinel_config(master_port, quorum=2, down_after=1000, failover_timeout=10000,
+                    name=MASTER, extra=""):
+    return (f"sentinel monitor {name} 127.0.0.1 {master_port} {quorum}\n"
+            f"sentinel down-after-milliseconds {name} {down_after}\n"
+            f"sentinel failover-timeout {name} {failover_timeout}\n" + extra)
+
+
+def wait_for(pred, timeout, interval=0.02, what="condition"):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = pred()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+class HASet:
+    """A master, its replicas and the sentinels watching it."""
+
+    def __init__(self, start_server, tmp_path, sentinels_list):
+        self.start_server = start_server
+        self.tmp_path = tmp_path
+        self.sentinels = sentinels_list
+        self.master = None
+        self.replicas = []
+
+    def servers(self):
+        return [self.master, *self.replicas]
+
+    def by_port(self, port):
+        return next(s for s in self.servers() if s.port == port)
+
+    def add_sentinel(self, quorum=2, down_after=1000, failover_timeout=10000, extra="",
+                     reference=False, args=()):
+        n = len(self.sentinels)
+        s = SentinelProcess(self.tmp_path / f"sentinel{n}",
+                            sentinel_config(self.master.port, quorum, down_after,
+                                            failover_timeout, extra=extra),
+                            reference=reference, args=args)
+        self.sentinels.append(s)
+        return s
+
+    def wait_discovered(self, timeout=30):
+        """Every sentinel knows every replica and every other sentinel."""
+        want_replicas = len(self.replicas)
+        want_sentinels = len(self.sentinels) - 1
+
+        def done():
+            for s in self.sentinels:
+                if not s.alive() or s.stopped:
+                    continue
+                info = s.master_info()
+                if info["num-slaves"] < want_replicas or \
+                        info["num-other-sentinels"] < want_sentinels:
+                    return False
+            return True
+        wait_for(done, timeout, interval=0.1, what="discovery")
+
+    def agreed_master(self):
+        addrs = {s.master_addr() for s in self.sentinels if not s.stopped and s.alive()}
+        return addrs.pop() if len(addrs) == 1 else None
+
+    def wait_master(self, port, timeout=15):
+        return wait_for(lambda: self.agreed_master() == ("127.0.0.1", port), timeout,
+                        what=f"every sentinel to name port {port}")
+
+
+def start_replica(start_server, master, *args, port=None):
+    return start_server(["--replicaof", "127.0.0.1", master.port, *args], port=port)
+
+
+def wait_online(master, n, timeout=20):
+    def ok():
+        info = master.client().info("replication")
+        return sum(1 for k, v in info.items()
+                   if k.startswith("slave") and isinstance(v, dict) and
+                   v.get("state") == "online") >= n
+    wait_for(ok, timeout, interval=0.05, what=f"{n} online replicas")
+
+
+@pytest.fixture
+def ha(start_server, tmp_path):
+    """Factory: ha(replicas=2, sentinels=3, ...) -> HASet, discovered and ready. Sentinels are
+    stopped afterwards with a check that they exit cleanly and logged no sanitizer report."""
+    made = []
+
+    def build(replicas=2, sentinels=3, quorum=2, down_after=1000, failover_timeout=10000,
+              server_args=(), replica_args=(), sentinel_extra="", discover=True):
+        h = HASet(start_server, tmp_path, [])
+        made.append(h)
+        h.master = start_server(list(server_args))
+        for i in range(replicas):
+            args = list(server_args) + list(replica_args[i] if replica_args else ())
+            h.replicas.append(start_replica(start_server, h.master, *args))
+        if replicas:
+            wait_online(h.master, replicas)
+        for _ in range(sentinels):
+            h.add_sentinel(quorum, down_after, failover_timeout, extra=sentinel_extra)
+        if discover:
+            h.wait_discovered()
+        return h
+
+    yield build
+    problems = []
+    for h in made:
+        for s in h.sentinels:
+            if s.stopped:
+                s.check_clean()
+                continue
+            if not s.alive():
+                problems.append(f"sentinel {s.port} died ({s.proc.returncode}):\n"
+                                f"{s.log_text()[-3000:]}")
+                continue
+            code = s.stop()
+            if code != 0:
+                problems.append(f"sentinel {s.port} exited with {code}:\n{s.log_text()[-3000:]}")
+            s.check_clean()
+    assert not problems, "\n".join(problems)
+
+
+class EventListener:
+    """A pattern subscription to every event of one sentinel, read on demand."""
+
+    def __init__(self, sentinel):
+        self.client = sentinel.client()
+        self.pubsub = self.client.pubsub()
+        self.pubsub.psubscribe("*")
+        self.events = []
+
+    def poll(self, timeout=0.05):
+        while True:
+            m = self.pubsub.get_message(timeout=timeout)
+            if m is None:
+                return self.events
+            if m["type"] == "pmessage":
+                self.events.append((m["channel"], m["data"]))
+
+    def wait(self, channel, timeout=15):
+        def seen():
+            self.poll()
+            return [d for c, d in self.events if c == channel]
+        return wait_for(seen, timeout, what=f"event {channel}")
+
+    def close(self):
+        self.pubsub.close()
+        self.client.close()
+
+
+# Sanitized builds are several times slower: generous bounds for what is timed.
+SLOW = 3 if SANITIZED else 1
