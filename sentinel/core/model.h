@@ -59,6 +59,7 @@ struct LinkState {
   int64_t last_pong_ms = 0;   // the last reply of any kind
   int64_t info_sent_ms = 0;   // an INFO is outstanding since (0: none)
   int64_t last_hello_ms = 0;  // our last hello published there
+  bool info_wanted = false;   // INFO at the next tick, whatever the period
   int pending = 0;            // commands sent without a reply yet
 };
 

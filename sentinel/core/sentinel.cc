@@ -353,8 +353,10 @@ void Sentinel::TickInstance(Master& m, Instance& ri, const InstanceRef& ref, int
   if (l.info_sent_ms != 0 && now - l.info_sent_ms > std::max(info_period, m.down_after_ms)) {
     l.info_sent_ms = 0;  // lost with a dead connection: ask again
   }
-  if (l.info_sent_ms == 0 && (ri.info_refresh_ms == 0 || now - ri.info_refresh_ms > info_period)) {
+  if (l.info_sent_ms == 0 &&
+      (ri.info_refresh_ms == 0 || now - ri.info_refresh_ms > info_period || l.info_wanted)) {
     l.info_sent_ms = now;
+    l.info_wanted = false;
     Send(ref, ri, m, Cmd::kInfo, {{"INFO"}}, now);
   }
   if (now - l.last_pong_ms > ping_period && now - l.last_ping_ms > ping_period / 2) {
@@ -409,6 +411,8 @@ void Sentinel::SendBusHello(int64_t now) {
 void Sentinel::OnLink(const InstanceRef& ref, bool up, int64_t now) {
   Instance* ri = Find(ref);
   if (ri == nullptr) return;
+  // A new connection may be to a restarted server, or one with another role: ask at once.
+  if (up && !ri->link.connected) ri->link.info_wanted = true;
   ri->link.connected = up;
   if (!up) {
     ri->link.pending = 0;

@@ -231,6 +231,12 @@ void Server::SavePointsCron() {
 
 bool Server::LoadDataAtStart(std::string* err) {
   bool ok = true;
+  // `replicaof` in the configuration holds with either kind of persistence.
+  if (!config_.replicaof.empty()) {
+    size_t sp = config_.replicaof.find(' ');
+    repl_->SetMaster(config_.replicaof.substr(0, sp),
+                     static_cast<int>(strtol(config_.replicaof.c_str() + sp + 1, nullptr, 10)));
+  }
   if (config_.appendonly) {
     // With the AOF on, it is the source of truth (the RDB file is not read).
     ok = AofLoadAtStart(err);
@@ -239,11 +245,6 @@ bool Server::LoadDataAtStart(std::string* err) {
     rdb::LoadResult res;
     bool missing = false;
     int64_t start = Clock::RealMonotonicUs();
-    if (!config_.replicaof.empty()) {
-      size_t sp = config_.replicaof.find(' ');
-      repl_->SetMaster(config_.replicaof.substr(0, sp),
-                       static_cast<int>(strtol(config_.replicaof.c_str() + sp + 1, nullptr, 10)));
-    }
     ok = RdbLoad(&res, &missing, err);
     if (ok && !missing) repl_->RestoreFromRdb(res.aux);
     if (ok && !missing) {

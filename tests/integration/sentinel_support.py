@@ -228,6 +228,7 @@ def ha(start_server, tmp_path):
               server_args=(), replica_args=(), sentinel_extra="", discover=True):
         h = HASet(start_server, tmp_path, [])
         made.append(h)
+        server_args = ["--repl-diskless-sync-delay", "0", *server_args]
         h.master = start_server(list(server_args))
         for i in range(replicas):
             args = list(server_args) + list(replica_args[i] if replica_args else ())

@@ -40,6 +40,17 @@ def test_follows_a_tessera_master(start_server, tmp_path):
     assert info(ac)["slave0"]["state"] == "online"
 
 
+def test_replicaof_in_the_config_holds_with_the_aof_on(start_server, tmp_path):
+    """`replicaof` given at start makes a replica with appendonly yes too (it was ignored when
+    the AOF was the persistence)."""
+    a = node(start_server, tmp_path, "a")
+    ac = a.client()
+    fill_for_sync(ac)
+    b = follow(start_server, tmp_path, "b", a.port, "--appendonly", "yes")
+    check_follows(ac, b.client())
+    assert info(b.client())["role"] == "slave"
+
+
 @pytest.mark.parametrize("diskless", ["yes", "no"])
 def test_follows_a_redis_master(start_server, tmp_path, diskless):
     ref = ReferenceRedis(tmp_path / "redis", args=["--repl-diskless-sync", diskless,
