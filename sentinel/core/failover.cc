@@ -342,8 +342,11 @@ void Sentinel::AbortFailover(Master& m, const std::string& why, int64_t now) {
   m.promoted.clear();
   m.flags &= ~(kFlagFailoverInProgress | kFlagForceFailover);
   SetFailoverState(m, FailoverState::kNone, now);
-  // Another attempt (ours or another sentinel's) after a random part of the election timeout.
+  // Another attempt (ours or another sentinel's) after a random part of the election timeout;
+  // without a replica to promote, not before one could have come back (each attempt costs
+  // an epoch).
   int64_t t = ElectionTimeout(m);
+  if (why == "-failover-abort-no-good-slave") t = std::min<int64_t>(m.failover_timeout_ms, 10000);
   m.next_attempt_ms = now + t / 2 + static_cast<int64_t>(Random() % (t / 2 + 1));
 }
 

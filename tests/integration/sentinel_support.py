@@ -23,14 +23,16 @@ class SentinelProcess:
     """One sentinel. `reference=True` runs Debian's Redis Sentinel instead (its config file
     must be writable: Redis rewrites it)."""
 
-    def __init__(self, workdir, config_text, port=None, reference=False, args=(), wait=True):
+    def __init__(self, workdir, config_text, port=None, reference=False, args=(), wait=True,
+                 config_path=None):
+        """With `config_path`, that file is used as it is (its port must be `port`)."""
         self.workdir = pathlib.Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
         self.bus_port = self.port + 10000
         self.reference = reference
-        self.config_path = self.workdir / f"sentinel-{self.port}.conf"
-        if not self.config_path.exists():
+        self.config_path = config_path or self.workdir / f"sentinel-{self.port}.conf"
+        if config_path is None and not self.config_path.exists():
             self.config_path.write_text(
                 f"port {self.port}\nbind 127.0.0.1\ndir {self.workdir}\n" + config_text)
         self.log_path = self.workdir / f"sentinel-{self.port}.log"

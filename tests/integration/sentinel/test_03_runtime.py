@@ -1,0 +1,153 @@
+"""Operating a sentinel at runtime: SENTINEL FAILOVER by hand, SET / MONITOR / REMOVE / RESET,
+CKQUORUM, and a state file that keeps all of it across restarts while the configuration file
+is never written."""
+import hashlib
+
+from conftest import free_port
+from helpers import command_error
+from sentinel_support import MASTER, SLOW, SentinelProcess, ha, wait_for  # noqa: F401
+
+
+def role(server):
+    return server.client().execute_command("ROLE")
+
+
+def digest(path):
+    return hashlib.sha1(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+def test_manual_failover(ha):
+    h = ha(replicas=2, sentinels=3)
+    s = h.sentinels[0]
+    mc = h.master.client()
+    mc.set("before", "1")
+    assert s.cmd("SENTINEL", "FAILOVER", MASTER) == "OK"
+    new_addr = wait_for(lambda: h.agreed_master() if h.agreed_master() and
+                        h.agreed_master()[1] != h.master.port else None, 10 * SLOW,
+                        what="the manual failover")
+    new = h.by_port(new_addr[1])
+    assert role(new)[0] == "master"
+    assert new.client().get("before") == "1"
+    # The old master is alive: it is made a replica of the new one.
+    wait_for(lambda: role(h.master)[:3] == ["slave", "127.0.0.1", new.port], 10 * SLOW,
+             what="the old master to follow")
+    assert "+switch-master" in s.log_text()
+
+
+def test_set_monitor_remove_and_restart(ha, start_server):
+    h = ha(replicas=1, sentinels=1, quorum=1)
+    s = h.sentinels[0]
+    config_before = digest(s.config_path)
+    c = s.client()
+    assert c.execute_command("SENTINEL", "SET", MASTER, "down-after-milliseconds", "4321",
+                             "quorum", "3", "parallel-syncs", "2") == "OK"
+    m = c.sentinel_master(MASTER)
+    assert (m["down-after-milliseconds"], m["quorum"], m["parallel-syncs"]) == (4321, 3, 2)
+    assert "NOQUORUM 1 usable Sentinels. Not enough available Sentinels to reach the " \
+        "specified quorum for this master" in command_error(c, "SENTINEL", "CKQUORUM", MASTER)
+    # A second master at runtime, then the first removed.
+    other = start_server()
+    assert c.execute_command("SENTINEL", "MONITOR", "other", "127.0.0.1", other.port, 1) == "OK"
+    assert set(c.sentinel_masters()) == {MASTER, "other"}
+    assert c.execute_command("SENTINEL", "REMOVE", MASTER) == "OK"
+    assert set(c.sentinel_masters()) == {"other"}
+    state = s.state_path.read_text()
+    assert "sentinel monitor \"other\"" in state and f"sentinel removed \"{MASTER}\"" in state
+    myid = s.cmd("SENTINEL", "MYID")
+    s.stop()
+    s.start()
+    c = s.client()
+    assert set(c.sentinel_masters()) == {"other"}, "REMOVE and MONITOR survive a restart"
+    assert s.cmd("SENTINEL", "MYID") == myid
+    # Put back: the SET values were for the removed definition; a new MONITOR starts fresh.
+    assert c.execute_command("SENTINEL", "MONITOR", MASTER, "127.0.0.1", h.master.port, 1) == "OK"
+    assert c.execute_command("SENTINEL", "SET", MASTER, "failover-timeout", "7777") == "OK"
+    s.stop()
+    s.start()
+    m = s.client().sentinel_master(MASTER)
+    assert m["failover-timeout"] == 7777 and m["port"] == h.master.port
+    assert digest(s.config_path) == config_before, "the configuration file was written"
+
+
+def test_restart_keeps_the_state_after_a_failover(ha):
+    h = ha(replicas=2, sentinels=3)
+    h.master.kill()
+    new_addr = wait_for(lambda: h.agreed_master() if h.agreed_master() and
+                        h.agreed_master()[1] != h.master.port else None, 10 * SLOW,
+                        what="the failover")
+    s = h.sentinels[2]
+    config_before = digest(s.config_path)
+    epoch_before = s.master_info()["config-epoch"]
+    s.stop()
+    s.start()
+    # Straight from the state file: the new master, its epoch, replicas and peers.
+    assert s.master_addr() == new_addr
+    m = s.master_info()
+    assert m["config-epoch"] == epoch_before == 1
+    assert m["num-other-sentinels"] == 2
+    assert m["num-slaves"] == 2  # the other replica and the old master
+    assert digest(s.config_path) == config_before
+    assert s.client().info("sentinel")["master0"]["address"] == f"127.0.0.1:{new_addr[1]}"
+
+
+def test_read_only_configuration_and_separate_state_file(ha, tmp_path):
+    """The configuration file and its folder are read-only (as a container's mounted config);
+    runtime changes and failovers go to the state file named by `sentinel state-file`."""
+    h = ha(replicas=1, sentinels=0)
+    conf_dir, state_dir = tmp_path / "ro", tmp_path / "state"
+    conf_dir.mkdir()
+    state_dir.mkdir()
+    port = free_port()
+    conf = conf_dir / "sentinel.conf"
+    conf.write_text(f"port {port}\nbind 127.0.0.1\ndir {tmp_path / 'run'}\n"
+                    f"sentinel monitor {MASTER} 127.0.0.1 {h.master.port} 1\n"
+                    f"sentinel down-after-milliseconds {MASTER} 1000\n"
+                    f"sentinel state-file {state_dir / 'state.conf'}\n")
+    conf.chmod(0o444)
+    conf_dir.chmod(0o555)
+    try:
+        s = SentinelProcess(tmp_path / "run", "", port=port, config_path=conf)
+        h.sentinels.append(s)
+        h.wait_discovered()
+        before = digest(conf)
+        assert s.cmd("SENTINEL", "SET", MASTER, "parallel-syncs", "3") == "OK"
+        state = state_dir / "state.conf"
+        assert f"sentinel parallel-syncs \"{MASTER}\" 3" in state.read_text()
+        h.master.kill()
+        h.wait_master(h.replicas[0].port, timeout=10 * SLOW)
+        assert f"127.0.0.1 {h.replicas[0].port}" in state.read_text()
+        assert digest(conf) == before
+        assert sorted(p.name for p in conf_dir.iterdir()) == ["sentinel.conf"]
+    finally:
+        conf_dir.chmod(0o755)
+
+
+def test_reset_forgets_and_rediscovers(ha):
+    h = ha(replicas=2, sentinels=2, quorum=1)
+    s = h.sentinels[0]
+    assert s.cmd("SENTINEL", "RESET", "nomatch") == 0
+    assert s.cmd("SENTINEL", "RESET", "*") == 1
+    m = s.master_info()
+    assert m["num-slaves"] == 0 and m["num-other-sentinels"] == 0
+    # The master's INFO and the other sentinel's hellos bring them back.
+    wait_for(lambda: s.master_info()["num-other-sentinels"] == 1, 10 * SLOW,
+             what="the other sentinel again")
+    s.cmd("SENTINEL", "DEBUG", "INFO-PERIOD", "500")
+    wait_for(lambda: s.master_info()["num-slaves"] == 2, 10 * SLOW, what="the replicas again")
+
+
+def pairs(reply):
+    return dict(zip(reply[::2], reply[1::2])) if isinstance(reply, list) else reply
+
+
+def test_config_get_set_persist(ha):
+    h = ha(replicas=0, sentinels=1, quorum=1)
+    s = h.sentinels[0]
+    c = s.client()
+    assert c.execute_command("SENTINEL", "CONFIG", "SET", "announce-ip", "10.9.8.7") == "OK"
+    assert pairs(c.execute_command("SENTINEL", "CONFIG", "GET", "announce-*")) == \
+        {"announce-ip": "10.9.8.7", "announce-hostnames": "no", "announce-port": "0"}
+    s.stop()
+    s.start()
+    got = s.client().execute_command("SENTINEL", "CONFIG", "GET", "announce-ip")
+    assert pairs(got) == {"announce-ip": "10.9.8.7"}
