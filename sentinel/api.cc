@@ -186,6 +186,14 @@ std::string InfoText(ApiHost& h, std::string_view section) {
         "sentinel_simulate_failure_flags:{}\r\n",
         core.masters().size(), core.tilt() ? 1 : 0,
         tilt_since < 0 ? -1 : (h.Now() - tilt_since) / 1000, core.simulate_failure());
+    // Tessera's: the gossip bus between sentinels.
+    bus::NodeStats b = h.BusStats();
+    o += fmt::format(
+        "sentinel_bus_port:{}\r\nsentinel_bus_frames_in:{}\r\nsentinel_bus_frames_out:{}\r\n"
+        "sentinel_bus_connects:{}\r\nsentinel_bus_bad_mac:{}\r\nsentinel_bus_bad_payload:{}\r\n"
+        "sentinel_bus_bad_stream:{}\r\nsentinel_bus_queue_drops:{}\r\n",
+        h.BusPort(), b.frames_in, b.frames_out, b.connects, b.bad_mac, b.bad_payload,
+        b.bad_stream, b.queue_drops);
     int i = 0;
     for (const auto& [name, m] : core.masters()) {
       const char* status = (m.flags & kFlagODown) ? "odown" : (m.flags & kFlagSDown) ? "sdown" : "ok";

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cluster-bus/node.h"
 #include "common/resp/output_buffer.h"
 #include "common/resp/reply_builder.h"
 #include "sentinel/core/config.h"
@@ -58,6 +59,8 @@ class ApiHost {
   // When the bus last heard from a sentinel (0: never), and whether its link is up.
   virtual int64_t BusLastHeard(const std::string& id) = 0;
   virtual bool BusLinkUp(const std::string& id) = 0;
+  virtual bus::NodeStats BusStats() = 0;
+  virtual int BusPort() = 0;
   virtual uint64_t TotalConnections() = 0;
   virtual uint64_t TotalCommands() = 0;
 };

@@ -128,6 +128,8 @@ struct SentinelServer::Impl : ApiHost {
     return m == nullptr ? 0 : m->last_heard_ms;
   }
   bool BusLinkUp(const std::string& id) override { return bus->LinkUp(id); }
+  bus::NodeStats BusStats() override { return bus->stats(); }
+  int BusPort() override { return bus->port(); }
   uint64_t TotalConnections() override { return total_connections; }
   uint64_t TotalCommands() override { return total_commands; }
 
