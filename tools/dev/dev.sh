@@ -3,7 +3,7 @@
 #   tools/dev/dev.sh serve   install what is missing, build, run tessera-server on 127.0.0.1:6379
 #   tools/dev/dev.sh test    install what is missing, build, run every test (release build, then
 #                            an ASan+UBSan build); ends with one line "N passed, M failed"
-#   tools/dev/dev.sh setup | build [release|sanitize] | unit | integration [pytest args]
+#   tools/dev/dev.sh setup | build [release|sanitize] | unit | integration [pytest args] | docker
 #   tools/dev/dev.sh bench   compare against Debian's redis-server (tests/bench/run.sh)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -24,6 +24,11 @@ TEST_PACKAGES=(python3-pytest python3-redis redis-server redis-tools iproute2 pr
 setup() {
   local missing=() wanted=("${BUILD_PACKAGES[@]}")
   [ "${1:-}" = test ] && wanted+=("${TEST_PACKAGES[@]}")
+  # The docker tests need Compose wherever a Docker engine is installed.
+  if [ "${1:-}" = test ] && command -v docker >/dev/null && ! command -v docker-compose >/dev/null &&
+     ! docker compose version >/dev/null 2>&1; then
+    wanted+=(docker-compose)
+  fi
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
@@ -84,6 +89,17 @@ integration() {
     --junitxml="$out/integration.xml" tests/integration "$@"
 }
 
+# The docker-compose HA topology under faults (tests/docker), when a Docker engine is present.
+docker_tests() {
+  local bindir=$1 out=$2
+  mkdir -p "$out"
+  if ! command -v docker >/dev/null || ! docker info >/dev/null 2>&1; then
+    echo "SKIPPED: docker tests (tests/docker): no Docker engine on this machine"
+  fi
+  TESSERA_BIN_DIR="$ROOT/$bindir" TESSERA_RESULTS_DIR="$ROOT/$out" "$PY" -m pytest -q -s \
+    -p no:cacheprovider -rs --junitxml="$out/docker.xml" tests/docker
+}
+
 summary() {
   "$PY" tools/dev/summarize.py "$@"
 }
@@ -97,6 +113,7 @@ case "${1:-}" in
   unit) unit "${2:-build/release}";;
   fuzz) fuzz "${2:-build/sanitize}" build/results/fuzz "${3:-100000}";;
   integration) shift; integration build/release build/results/release "$@";;
+  docker) setup test; build release; docker_tests build/release build/results/release;;
   test)
     setup test
     rm -rf build/results
@@ -104,6 +121,7 @@ case "${1:-}" in
     build release
     unit build/release build/results/release || true
     integration build/release build/results/release || true
+    docker_tests build/release build/results/release || true
     build sanitize
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
       unit build/sanitize build/results/sanitize || true
