@@ -40,6 +40,21 @@ std::string FormatLongDoubleHuman(long double v);
 // be followed by a space or the end. Returns nullopt on unbalanced quotes.
 std::optional<std::vector<std::string>> SplitArgs(std::string_view line);
 
+// Calls fn(line) for each line of text, without its "\n" or "\r\n" (a last line without a
+// newline counts too).
+template <typename Fn>
+void ForEachLine(std::string_view text, Fn&& fn) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    fn(line);
+    pos = end + 1;
+  }
+}
+
 // Appends s to out quoted and escaped as Redis's sdscatrepr ("..." with \n, \xHH, ...).
 void AppendRepr(std::string& out, std::string_view s);
 

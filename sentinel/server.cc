@@ -297,21 +297,24 @@ std::string SentinelServer::Impl::Handshake(const std::string& user, const std::
 }
 
 void SentinelServer::Impl::Execute(CommandOut& cmd) {
-  std::shared_ptr<CmdLink>& slot = cmd_links[cmd.ref];
-  if (slot && (slot->closed || !(slot->addr == cmd.addr) || slot->auth_pass != cmd.auth_pass ||
-               slot->auth_user != cmd.auth_user)) {
-    CloseCmd(slot, false);
+  auto it = cmd_links.find(cmd.ref);
+  std::shared_ptr<CmdLink> l = it == cmd_links.end() ? nullptr : it->second;
+  // A new address or new credentials need a new connection.
+  if (l && (l->closed || !(l->addr == cmd.addr) || l->auth_pass != cmd.auth_pass ||
+            l->auth_user != cmd.auth_user)) {
+    CloseCmd(l, false);
+    l.reset();
   }
-  if (!slot || slot->closed) {
-    slot = std::make_shared<CmdLink>(io, cmd.ref);
-    slot->addr = cmd.addr;
-    slot->auth_user = cmd.auth_user;
-    slot->auth_pass = cmd.auth_pass;
+  if (!l) {
+    l = std::make_shared<CmdLink>(io, cmd.ref);
+    l->addr = cmd.addr;
+    l->auth_user = cmd.auth_user;
+    l->auth_pass = cmd.auth_pass;
     int n = 0;
-    slot->out = Handshake(cmd.auth_user, cmd.auth_pass, "cmd", &n);
-    slot->pending.push_back({Cmd::kPing, n, false});
+    l->out = Handshake(cmd.auth_user, cmd.auth_pass, "cmd", &n);
+    l->pending.push_back({Cmd::kPing, n, false});
+    cmd_links[cmd.ref] = l;
   }
-  std::shared_ptr<CmdLink> l = slot;
   for (const auto& argv : cmd.commands) resp::AppendCommand(l->out, argv);
   l->pending.push_back({cmd.cmd, static_cast<int>(cmd.commands.size()), true});
   if (l->out.size() > kMaxLinkOutput) {
@@ -341,14 +344,15 @@ void SentinelServer::Impl::ConnectCmd(const std::shared_ptr<CmdLink>& l) {
           CloseCmd(l, true);
           return;
         }
-        std::string ip = results.begin()->endpoint().address().to_string();
-        if (ip != l->addr.host) sentinel->NoteResolved(l->addr.host, ip);
-        asio::async_connect(l->sock, results, [this, l](error_code ec2, const tcp::endpoint&) {
+        asio::async_connect(l->sock, results, [this, l](error_code ec2, const tcp::endpoint& ep) {
           if (l->closed) return;
           if (ec2) {
             CloseCmd(l, true);
             return;
           }
+          // A host name is shown as the address it was reached at (unless announce-hostnames).
+          std::string ip = ep.address().to_string();
+          if (ip != l->addr.host) sentinel->NoteResolved(l->addr.host, ip);
           l->connecting = false;
           l->connected = true;
           l->timer.cancel();

@@ -177,16 +177,12 @@ std::string SentinelDirective(SentinelConfig* cfg, const std::vector<std::string
 
 bool ParseDepth(std::string_view text, const std::string& origin, SentinelConfig* cfg,
                 std::string* err, int depth) {
-  int lineno = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++lineno;
+  std::vector<std::string_view> lines;
+  ForEachLine(text, [&lines](std::string_view l) { lines.push_back(l); });
+  for (size_t lineno = 1; lineno <= lines.size(); ++lineno) {
+    std::string_view line = lines[lineno - 1];
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) {
       line.remove_suffix(1);
     }
     if (line.empty() || line[0] == '#') continue;

@@ -48,15 +48,9 @@ bool ParseReplicaLine(std::string_view value, InfoReport::Replica* out) {
 
 InfoReport ParseInfo(std::string_view text) {
   InfoReport r;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  ForEachLine(text, [&r](std::string_view line) {
     size_t colon = line.find(':');
-    if (line.empty() || line[0] == '#' || colon == std::string_view::npos) continue;
+    if (line.empty() || line[0] == '#' || colon == std::string_view::npos) return;
     std::string_view key = line.substr(0, colon), value = line.substr(colon + 1);
     if (key == "run_id") {
       r.run_id = std::string(value);
@@ -85,7 +79,7 @@ InfoReport ParseInfo(std::string_view text) {
     } else if (key.size() > 2 && key.substr(0, 2) == "db" && ParseInt64(key.substr(2))) {
       if (ToInt(Field(value, "keys")) > 0) r.has_keys = true;
     }
-  }
+  });
   return r;
 }
 

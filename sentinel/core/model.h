@@ -131,6 +131,7 @@ struct Master : Instance {
   bool reported_down = false;         // what our last DownReport said
   int64_t last_down_report_ms = 0;    // when it was sent
   int64_t failover_not_before_ms = 0; // ODOWN seen: the candidacy waits a random moment
+  int64_t empty_restart_ms = 0;       // it came back with a new run id and no keys then
 };
 
 }  // namespace tessera::sentinel

@@ -205,14 +205,12 @@ std::string Sentinel::Set(const std::string& name, const std::string& option,
     if ((ok = positive(&n) && n <= INT32_MAX)) m->parallel_syncs = static_cast<int>(n);
   } else if (opt == "quorum") {
     if ((ok = positive(&n) && n <= INT32_MAX)) m->quorum = static_cast<int>(n);
-  } else if (opt == "auth-pass") {
-    m->auth_pass = value;
+  } else if (opt == "auth-pass" || opt == "auth-user") {
+    (opt == "auth-pass" ? m->auth_pass : m->auth_user) = value;
+    // Every link to this set reconnects with the new credentials.
     out_.close_links.push_back({name, ""});
     for (const auto& [key, r] : m->replicas) out_.close_links.push_back({name, key});
-  } else if (opt == "auth-user") {
-    m->auth_user = value;
-    out_.close_links.push_back({name, ""});
-    for (const auto& [key, r] : m->replicas) out_.close_links.push_back({name, key});
+    out_.instances_changed = true;
   } else if (opt == "notification-script" || opt == "client-reconfig-script") {
     return "ERR Reconfiguration of scripts path is denied for security reasons. Check the "
            "deny-scripts-reconfig configuration directive in your config file.";
@@ -493,21 +491,19 @@ void Sentinel::OnInfoReply(Master& m, Instance& ri, const InstanceRef& ref,
   if (!info.run_id.empty() && info.run_id != ri.runid) {
     if (!ri.runid.empty()) {
       EventAbout(LogLevel::kNotice, "+reboot", m, &ri);
-      // A master back with nothing while a replica holds data lost its dataset (no
-      // persistence): it must not be the source of truth for the replicas.
+      // A master back with nothing may have lost its dataset (no persistence). Whether a
+      // replica still holds data is asked afresh: CheckSDown decides on those answers.
       if (is_master_record && !info.has_keys) {
-        bool replica_has_data = std::any_of(m.replicas.begin(), m.replicas.end(),
-                                            [](const auto& kv) { return kv.second.has_keys; });
-        if (replica_has_data) {
-          m.flags |= kFlagEmptyRestart;
-          EventAbout(LogLevel::kWarning, "+empty-restart", m, nullptr,
-                     "#the master restarted without its data; its replicas keep theirs");
-        }
+        m.empty_restart_ms = now;
+        for (auto& [key, r] : m.replicas) r.link.info_wanted = true;
       }
     }
     ri.runid = info.run_id;
   }
-  if (is_master_record && info.has_keys) m.flags &= ~kFlagEmptyRestart;
+  if (is_master_record && info.has_keys) {
+    m.empty_restart_ms = 0;
+    m.flags &= ~kFlagEmptyRestart;
+  }
   ri.has_keys = info.has_keys;
   if (info.role != ri.role && info.role != Role::kUnknown) {
     if (ri.role != Role::kUnknown) {
@@ -603,11 +599,20 @@ void Sentinel::CheckSDown(Master& m, Instance& ri, int64_t now) {
         now - m.role_reported_ms > m.down_after_ms + 2 * timing_.info_period_ms) {
       down = true;
     }
-    // Restarted empty: down for as long as a replica still holds the data it lost.
-    if ((m.flags & kFlagEmptyRestart) &&
-        std::any_of(m.replicas.begin(), m.replicas.end(),
-                    [](const auto& kv) { return kv.second.has_keys; })) {
-      down = true;
+    // Restarted empty while a replica (by an INFO read since) still holds data: it must not
+    // become the source of truth for the replicas, so it counts as down.
+    if (m.empty_restart_ms != 0) {
+      bool held = std::any_of(m.replicas.begin(), m.replicas.end(), [&](const auto& kv) {
+        return kv.second.has_keys && kv.second.info_refresh_ms >= m.empty_restart_ms;
+      });
+      if (held && !(m.flags & kFlagEmptyRestart)) {
+        m.flags |= kFlagEmptyRestart;
+        EventAbout(LogLevel::kWarning, "+empty-restart", m, nullptr,
+                   "#the master restarted without its data; a replica still has it");
+      } else if (!held) {
+        m.flags &= ~kFlagEmptyRestart;
+      }
+      down = down || held;
     }
   }
   if (down && !(ri.flags & kFlagSDown)) {

@@ -56,8 +56,64 @@ def free_port():
         return port
 
 
-class ServerProcess:
+class ManagedProcess:
+    """What every process a test starts shares: its log, signals, a clean stop (SIGTERM, and
+    SIGKILL of its group if it hangs), a kill, and the check that no sanitizer complained.
+    Subclasses set self.proc, self.log, self.log_path and self.stopped."""
+
+    kind = "process"
+
+    def log_text(self):
+        if not self.log.closed:
+            self.log.flush()
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def signal(self, sig):
+        os.kill(self.proc.pid, sig)
+
+    def stop(self, timeout=15):
+        """SIGTERM (after SIGCONT, in case a test paused it), wait; returns the exit code.
+        Kills the process group on timeout."""
+        if self.stopped:
+            return self.proc.returncode
+        self.stopped = True
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+                self.log.close()
+                raise AssertionError(f"{self.kind} did not exit on SIGTERM:\n{self.log_text()}")
+        self.log.close()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+        self.stopped = True
+        self.log.close()
+
+    def check_clean(self):
+        """Fails if sanitizers reported anything."""
+        text = self.log_text()
+        for marker in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
+            assert marker not in text, f"sanitizer report in {self.kind} log:\n{text[-4000:]}"
+
+
+class ServerProcess(ManagedProcess):
     """One server process. Starts in the foreground; stop() checks it exited cleanly."""
+
+    kind = "server"
 
     def __init__(self, workdir, args=(), config_text=None, port=None, wait=True, env=None,
                  netns=None, bind="127.0.0.1", host=None):
@@ -129,50 +185,6 @@ class ServerProcess:
         cmd += [str(a) for a in args]
         return subprocess.run(cmd, input=stdin, capture_output=True, text=True,
                               timeout=timeout, check=check)
-
-    def log_text(self):
-        if not self.log.closed:
-            self.log.flush()
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def signal(self, sig):
-        os.kill(self.proc.pid, sig)
-
-    def stop(self, timeout=15):
-        """SIGTERM, wait; returns the exit code. Kills the process group on timeout."""
-        if self.stopped:
-            return self.proc.returncode
-        self.stopped = True
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-                self.log.close()
-                raise AssertionError(f"server did not exit on SIGTERM:\n{self.log_text()}")
-        self.log.close()
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        self.stopped = True
-        self.log.close()
-
-    def check_clean(self):
-        """Fails if sanitizers reported anything or the process died."""
-        text = self.log_text()
-        for marker in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
-            assert marker not in text, f"sanitizer report in server log:\n{text[-4000:]}"
 
 
 @pytest.fixture

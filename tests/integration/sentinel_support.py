@@ -13,15 +13,17 @@ import time
 import pytest
 import redis
 
-from conftest import BIN_DIR, SANITIZED, free_port
+from conftest import BIN_DIR, SANITIZED, ManagedProcess, free_port
 
 SENTINEL_BIN = str(BIN_DIR / "sentinel" / "tessera-sentinel")
 MASTER = "mymaster"
 
 
-class SentinelProcess:
+class SentinelProcess(ManagedProcess):
     """One sentinel. `reference=True` runs Debian's Redis Sentinel instead (its config file
     must be writable: Redis rewrites it)."""
+
+    kind = "sentinel"
 
     def __init__(self, workdir, config_text, port=None, reference=False, args=(), wait=True,
                  config_path=None):
@@ -94,48 +96,11 @@ class SentinelProcess:
     def master_info(self, name=MASTER):
         return self.client().sentinel_master(name)
 
-    def log_text(self):
-        if not self.log.closed:
-            self.log.flush()
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def alive(self):
-        return self.proc.poll() is None
-
     def pause(self):
         os.kill(self.proc.pid, signal.SIGSTOP)
 
     def resume(self):
         os.kill(self.proc.pid, signal.SIGCONT)
-
-    def stop(self, timeout=15):
-        if self.stopped:
-            return self.proc.returncode
-        self.stopped = True
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-                self.log.close()
-                raise AssertionError(f"sentinel did not exit on SIGTERM:\n{self.log_text()}")
-        self.log.close()
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-        self.stopped = True
-        self.log.close()
-
-    def check_clean(self):
-        text = self.log_text()
-        for marker in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
-            assert marker not in text, f"sanitizer report in sentinel log:\n{text[-4000:]}"
 
 
 def sentinel_config(master_port, quorum=2, down_after=1000, failover_timeout=10000,
@@ -202,6 +167,14 @@ class HASet:
         addrs = {s.master_addr() for s in self.sentinels if not s.stopped and s.alive()}
         return addrs.pop() if len(addrs) == 1 else None
 
+    def wait_moved(self, old_port, timeout=15):
+        """Waits until every sentinel names the same master, on another port than old_port;
+        returns its address."""
+        def moved():
+            now = self.agreed_master()
+            return now if now is not None and now[1] != old_port else None
+        return wait_for(moved, timeout, what="every sentinel to name a new master")
+
     def wait_master(self, port, timeout=15):
         return wait_for(lambda: self.agreed_master() == ("127.0.0.1", port), timeout,
                         what=f"every sentinel to name port {port}")
@@ -211,9 +184,9 @@ def start_replica(start_server, master, *args, port=None):
     return start_server(["--replicaof", "127.0.0.1", master.port, *args], port=port)
 
 
-def wait_online(master, n, timeout=20):
+def wait_online(master, n, timeout=20, password=None):
     def ok():
-        info = master.client().info("replication")
+        info = master.client(password=password).info("replication")
         return sum(1 for k, v in info.items()
                    if k.startswith("slave") and isinstance(v, dict) and
                    v.get("state") == "online") >= n
@@ -227,7 +200,7 @@ def ha(start_server, tmp_path):
     made = []
 
     def build(replicas=2, sentinels=3, quorum=2, down_after=1000, failover_timeout=10000,
-              server_args=(), replica_args=(), sentinel_extra="", discover=True):
+              server_args=(), replica_args=(), sentinel_extra="", discover=True, password=None):
         h = HASet(start_server, tmp_path, [])
         made.append(h)
         server_args = ["--repl-diskless-sync-delay", "0", *server_args]
@@ -236,7 +209,7 @@ def ha(start_server, tmp_path):
             args = list(server_args) + list(replica_args[i] if replica_args else ())
             h.replicas.append(start_replica(start_server, h.master, *args))
         if replicas:
-            wait_online(h.master, replicas)
+            wait_online(h.master, replicas, password=password)
         for _ in range(sentinels):
             h.add_sentinel(quorum, down_after, failover_timeout, extra=sentinel_extra)
         if discover:

@@ -25,8 +25,7 @@ def test_killed_master_is_replaced(ha):
     old = h.master
     t0 = time.monotonic()
     old.kill()
-    new_addr = wait_for(lambda: h.agreed_master() if h.agreed_master() != ("127.0.0.1", old.port)
-                        else None, 10 * SLOW, what="a new master on every sentinel")
+    new_addr = h.wait_moved(old.port, 10 * SLOW)
     elapsed = time.monotonic() - t0
     assert elapsed < 3.0 * SLOW, f"failover took {elapsed:.2f} s with down-after 1000 ms"
     new = h.by_port(new_addr[1])
@@ -142,9 +141,7 @@ def test_synchronous_replication_loses_no_acknowledged_write(ha):
     stop.set()
     for t in threads:
         t.join(10)
-    new_addr = wait_for(lambda: h.agreed_master() if h.agreed_master() and
-                        h.agreed_master()[1] != h.master.port else None, 10 * SLOW,
-                        what="the failover")
+    new_addr = h.wait_moved(h.master.port, 10 * SLOW)
     new = h.by_port(new_addr[1]).client()
     keys = [k for k, _ in acked]
     assert absent_keys(new, keys) == [], "acknowledged writes were lost"

@@ -22,9 +22,7 @@ def test_manual_failover(ha):
     mc = h.master.client()
     mc.set("before", "1")
     assert s.cmd("SENTINEL", "FAILOVER", MASTER) == "OK"
-    new_addr = wait_for(lambda: h.agreed_master() if h.agreed_master() and
-                        h.agreed_master()[1] != h.master.port else None, 10 * SLOW,
-                        what="the manual failover")
+    new_addr = h.wait_moved(h.master.port, 10 * SLOW)
     new = h.by_port(new_addr[1])
     assert role(new)[0] == "master"
     assert new.client().get("before") == "1"
@@ -72,9 +70,7 @@ def test_set_monitor_remove_and_restart(ha, start_server):
 def test_restart_keeps_the_state_after_a_failover(ha):
     h = ha(replicas=2, sentinels=3)
     h.master.kill()
-    new_addr = wait_for(lambda: h.agreed_master() if h.agreed_master() and
-                        h.agreed_master()[1] != h.master.port else None, 10 * SLOW,
-                        what="the failover")
+    new_addr = h.wait_moved(h.master.port, 10 * SLOW)
     s = h.sentinels[2]
     config_before = digest(s.config_path)
     epoch_before = s.master_info()["config-epoch"]
@@ -151,3 +147,20 @@ def test_config_get_set_persist(ha):
     s.start()
     got = s.client().execute_command("SENTINEL", "CONFIG", "GET", "announce-ip")
     assert pairs(got) == {"announce-ip": "10.9.8.7"}
+
+
+def test_hostnames(ha):
+    """resolve-hostnames lets a master be named by host name; announce-hostnames decides
+    whether clients get the name or its address."""
+    h = ha(replicas=0, sentinels=1, quorum=1)
+    c = h.sentinels[0].client()
+    assert "Invalid IP address or hostname" in command_error(
+        c, "SENTINEL", "MONITOR", "byname", "localhost", h.master.port, 1)
+    assert c.execute_command("SENTINEL", "CONFIG", "SET", "resolve-hostnames", "yes") == "OK"
+    assert c.execute_command("SENTINEL", "MONITOR", "byname", "localhost", h.master.port, 1) == "OK"
+    wait_for(lambda: c.sentinel_master("byname")["role-reported"] == "master" and
+             "disconnected" not in c.sentinel_master("byname")["flags"], 5,
+             what="the link to localhost")
+    assert c.sentinel_get_master_addr_by_name("byname") == ("127.0.0.1", h.master.port)
+    assert c.execute_command("SENTINEL", "CONFIG", "SET", "announce-hostnames", "yes") == "OK"
+    assert c.sentinel_get_master_addr_by_name("byname") == ("localhost", h.master.port)

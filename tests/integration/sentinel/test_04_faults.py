@@ -117,3 +117,36 @@ def test_watches_debian_redis_servers(ha, tmp_path):
             s.check_clean()
         master.stop()
         replica.stop()
+
+
+def test_master_restarted_empty_does_not_wipe_the_data(ha, start_server):
+    """A master without persistence crashes and is back at once, empty, before down-after: the
+    sentinels see a new run id and no keys while the replicas hold data, hold it down and fail
+    over to a replica, which kept its data (tessera replicas refuse the empty sync)."""
+    h = ha(replicas=2, sentinels=3)
+    mc = h.master.client()
+    for i in range(200):
+        mc.set(f"k{i}", i)
+    assert mc.execute_command("WAIT", 2, 5000) == 2
+    # The sentinels' last INFO of the replicas predates these keys: they must ask again.
+    port = h.master.port
+    h.master.kill()
+    h.master = start_server(port=port)
+    new_addr = h.wait_moved(port, 15 * SLOW)
+    new = h.by_port(new_addr[1]).client()
+    assert new.dbsize() == 200
+    assert any("+empty-restart" in s.log_text() for s in h.sentinels)
+    # The emptied node becomes a replica and gets the data back.
+    wait_for(lambda: h.master.client().dbsize() == 200, 15 * SLOW, what="the resync")
+
+
+def test_password_protected_servers(ha, start_server, tmp_path):
+    auth = ["--requirepass", "pw", "--masterauth", "pw"]
+    h = ha(replicas=1, sentinels=0, server_args=auth, password="pw")
+    for _ in range(3):
+        h.add_sentinel(extra=f"sentinel auth-pass {MASTER} pw\n")
+    h.wait_discovered()
+    h.master.kill()
+    h.wait_master(h.replicas[0].port, timeout=10 * SLOW)
+    c = h.replicas[0].client(password="pw")
+    assert c.execute_command("ROLE")[0] == "master"

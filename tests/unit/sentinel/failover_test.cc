@@ -146,14 +146,24 @@ TEST_F(FailoverTest, ReplicaThatNeverFinishesPromotionIsGivenUp) {
 }
 
 TEST_F(FailoverTest, MasterRestartedEmptyIsFailedOverToTheReplicaWithData) {
-  w_.Step(11000);  // the replicas' INFO (with their keys) is known
   FakeServer& m = w_.Server(6379);
   m.runid = "e" + std::string(39, '0');
   m.keys = 0;  // back at once, without its data
-  w_.Step(12000);  // its next INFO shows the new run id
+  w_.Step(11000);  // its next INFO shows the new run id
   ASSERT_TRUE(w_.StepUntil([&] { return w_.AgreedMaster("mymaster") != "10.0.0.1:6379"; }, 5000));
   EXPECT_GE(w_.CountEvents("+empty-restart"), 1);
   EXPECT_GE(w_.CountEvents("+reboot"), 1);
+}
+
+TEST_F(FailoverTest, EmptyRestartWithEmptyReplicasIsNoFailover) {
+  // A fresh deployment, or replicas that already took the empty dataset: nothing to save.
+  for (int port : {6379, 6380, 6381}) w_.Server(port).keys = 0;
+  w_.Step(11000);
+  w_.Server(6379).runid = "e" + std::string(39, '0');
+  w_.Step(12000);
+  EXPECT_GE(w_.CountEvents("+reboot"), 1);
+  EXPECT_EQ(w_.CountEvents("+empty-restart"), 0);
+  EXPECT_EQ(w_.CountEvents("+try-failover"), 0);
 }
 
 TEST_F(FailoverTest, ForcedFailoverNeedsNoAgreement) {
