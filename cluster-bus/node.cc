@@ -55,12 +55,12 @@ struct Node::Impl {
 
   void Accept();
   void ReadIn(const std::shared_ptr<InLink>& l);
-  void CloseIn(const std::shared_ptr<InLink>& l);
+  void CloseIn(std::shared_ptr<InLink> l);  // by value: it erases the set's copy
   void OnFrame(const Envelope& env);
   void Dial(const std::shared_ptr<OutLink>& l);
   void OnConnected(const std::shared_ptr<OutLink>& l);
   void Retry(const std::shared_ptr<OutLink>& l, int64_t delay_ms);
-  void CloseOut(std::shared_ptr<OutLink> l, bool retry);
+  void CloseOut(std::shared_ptr<OutLink> l, bool retry);  // by value: it replaces the map's
   void Queue(std::shared_ptr<OutLink> l, const Envelope& env);
   void Flush(const std::shared_ptr<OutLink>& l);
   void Beat();
@@ -114,7 +114,7 @@ void Node::Impl::Accept() {
   });
 }
 
-void Node::Impl::CloseIn(const std::shared_ptr<InLink>& l) {
+void Node::Impl::CloseIn(std::shared_ptr<InLink> l) {
   if (l->closed) return;
   l->closed = true;
   stats.bad_mac += l->reader.stats().bad_mac;

@@ -144,10 +144,10 @@ struct SentinelServer::Impl : ApiHost {
   void ConnectCmd(const std::shared_ptr<CmdLink>& l);
   void ReadCmd(const std::shared_ptr<CmdLink>& l);
   void FlushCmd(const std::shared_ptr<CmdLink>& l);
-  void CloseCmd(const std::shared_ptr<CmdLink>& l, bool report);
+  void CloseCmd(std::shared_ptr<CmdLink> l, bool report);
   void ConnectPub(const std::shared_ptr<PubLink>& l);
   void ReadPub(const std::shared_ptr<PubLink>& l);
-  void ClosePub(const std::shared_ptr<PubLink>& l, bool retry);
+  void ClosePub(std::shared_ptr<PubLink> l, bool retry);
   void Reconcile();
   std::string LocalIp(const InstanceRef& ref);
   std::string Handshake(const std::string& user, const std::string& pass, const char* role,
@@ -157,7 +157,7 @@ struct SentinelServer::Impl : ApiHost {
   void Accept(tcp::acceptor& a);
   void ReadSession(const std::shared_ptr<Session>& s);
   void FlushSession(const std::shared_ptr<Session>& s);
-  void CloseSession(const std::shared_ptr<Session>& s);
+  void CloseSession(std::shared_ptr<Session> s);
 
   SentinelConfig cfg;
   std::string config_path;
@@ -418,7 +418,7 @@ void SentinelServer::Impl::ReadCmd(const std::shared_ptr<CmdLink>& l) {
   });
 }
 
-void SentinelServer::Impl::CloseCmd(const std::shared_ptr<CmdLink>& l, bool report) {
+void SentinelServer::Impl::CloseCmd(std::shared_ptr<CmdLink> l, bool report) {
   if (l->closed) return;
   l->closed = true;
   bool was_connected = l->connected;
@@ -510,7 +510,7 @@ void SentinelServer::Impl::ReadPub(const std::shared_ptr<PubLink>& l) {
 
 // Closes a hello link; with `retry` a new one is made after a pause while the server is
 // still watched.
-void SentinelServer::Impl::ClosePub(const std::shared_ptr<PubLink>& l, bool retry) {
+void SentinelServer::Impl::ClosePub(std::shared_ptr<PubLink> l, bool retry) {
   if (l->closed) return;
   l->closed = true;
   error_code ec;
@@ -664,7 +664,7 @@ void SentinelServer::Impl::FlushSession(const std::shared_ptr<Session>& s) {
   });
 }
 
-void SentinelServer::Impl::CloseSession(const std::shared_ptr<Session>& s) {
+void SentinelServer::Impl::CloseSession(std::shared_ptr<Session> s) {
   if (s->closed) return;
   s->closed = true;
   error_code ec;
