@@ -103,6 +103,21 @@ class ManagedProcess:
         self.stopped = True
         self.log.close()
 
+    def finish(self):
+        """Stops it at the end of a test. Returns what went wrong ("" if nothing): it died, or
+        exited non-zero; fails at once if a sanitizer reported anything."""
+        if self.stopped:
+            self.check_clean()
+            return ""
+        if not self.alive():
+            return (f"{self.kind} on port {self.port} died (exit {self.proc.returncode}):\n"
+                    f"{self.log_text()[-4000:]}")
+        code = self.stop()
+        self.check_clean()
+        if code != 0:
+            return f"{self.kind} on port {self.port} exited with {code}:\n{self.log_text()[-4000:]}"
+        return ""
+
     def check_clean(self):
         """Fails if sanitizers reported anything."""
         text = self.log_text()
@@ -205,19 +220,7 @@ def start_server(tmp_path):
         return s
 
     yield start
-    problems = []
-    for s in servers:
-        if s.stopped:
-            s.check_clean()
-            continue
-        if not s.alive():
-            problems.append(f"server on port {s.port} died (exit {s.proc.returncode}):\n"
-                            f"{s.log_text()[-4000:]}")
-            continue
-        code = s.stop()
-        if code != 0:
-            problems.append(f"server on port {s.port} exited with {code}:\n{s.log_text()[-4000:]}")
-        s.check_clean()
+    problems = [p for p in (s.finish() for s in servers) if p]
     assert not problems, "\n".join(problems)
 
 

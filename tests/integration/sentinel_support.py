@@ -111,12 +111,18 @@ def sentinel_config(master_port, quorum=2, down_after=1000, failover_timeout=100
 
 
 def wait_for(pred, timeout, interval=0.02, what="condition"):
+    """Polls pred() until it returns something true; a server that answers with an error
+    meanwhile (LOADING while it syncs, a dropped connection) counts as not yet."""
     deadline = time.time() + timeout
     last = None
     while time.time() < deadline:
-        last = pred()
-        if last:
-            return last
+        try:
+            last = pred()
+        except redis.RedisError as e:
+            last = e
+        else:
+            if last:
+                return last
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
@@ -217,20 +223,7 @@ def ha(start_server, tmp_path):
         return h
 
     yield build
-    problems = []
-    for h in made:
-        for s in h.sentinels:
-            if s.stopped:
-                s.check_clean()
-                continue
-            if not s.alive():
-                problems.append(f"sentinel {s.port} died ({s.proc.returncode}):\n"
-                                f"{s.log_text()[-3000:]}")
-                continue
-            code = s.stop()
-            if code != 0:
-                problems.append(f"sentinel {s.port} exited with {code}:\n{s.log_text()[-3000:]}")
-            s.check_clean()
+    problems = [p for p in (s.finish() for h in made for s in h.sentinels) if p]
     assert not problems, "\n".join(problems)
 
 
