@@ -93,7 +93,7 @@ def test_bus_secret_keeps_strangers_out(ha):
 
 def test_watches_debian_redis_servers(ha, tmp_path):
     """Sentinel talks RESP only, so it runs a failover of real redis-server instances."""
-    master = ReferenceRedis(tmp_path / "m")
+    master = ReferenceRedis(tmp_path / "m", args=["--repl-diskless-sync-delay", "0"])
     replica = ReferenceRedis(tmp_path / "r", args=["--replicaof", "127.0.0.1", str(master.port)])
     h = HASet(None, tmp_path, [])
     try:
