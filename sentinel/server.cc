@@ -62,7 +62,10 @@ struct CmdLink {
   asio::steady_timer timer;
   bool connected = false, connecting = false, closed = false, writing = false;
   std::string out, in_flight;
-  resp::ValueParser parser;
+  // INFO is the largest reply a sentinel asks for: a server sending more is not trusted.
+  resp::ValueParser parser{resp::ValueLimits{.max_bulk_len = 16 << 20,
+                                             .max_aggregate_len = 1 << 16,
+                                             .max_depth = 8}};
   std::vector<char> buf = std::vector<char>(kReadSize);
   struct Pending {
     Cmd cmd;
@@ -83,7 +86,9 @@ struct PubLink {
   asio::steady_timer timer;
   bool connected = false, closed = false;
   int64_t last_activity_ms = 0;
-  resp::ValueParser parser;
+  resp::ValueParser parser{resp::ValueLimits{.max_bulk_len = 1 << 20,
+                                             .max_aggregate_len = 16,
+                                             .max_depth = 4}};
   std::vector<char> buf = std::vector<char>(kReadSize);
   std::string out;
 };

@@ -180,3 +180,20 @@ def test_client_commands(ha):
     assert c.execute_command("CLIENT", "KILL", "ID", oid) == 1
     assert other.is_closed()
     assert c.execute_command("CLIENT", "KILL", "ID", oid) == 0
+
+
+def test_bad_input_gets_an_error_and_a_close(ha):
+    h = ha(replicas=0, sentinels=1, quorum=1)
+    from resp import RawConnection
+    s = h.sentinels[0]
+    c = RawConnection("127.0.0.1", s.port)
+    c.send(b"*1\r\n$x\r\n")
+    assert "Protocol error" in c.read().message
+    assert c.is_closed()
+    big = RawConnection("127.0.0.1", s.port)
+    big.send(b"*2\r\n$4\r\nPING\r\n$99999999\r\n")
+    assert "invalid bulk length" in big.read().message
+    assert big.is_closed()
+    # The sentinel is unharmed.
+    assert s.client().ping()
+    assert s.master_addr() == ("127.0.0.1", h.master.port)
