@@ -249,7 +249,20 @@ void Sentinel::SendPromotion(Master& m, int64_t now) {
     }
     return;  // wait for it to come back, bounded by failover-timeout
   }
-  Send({m.name, m.promoted}, r, m, Cmd::kPromote, ReplicaOfCommands({}), now);
+  // SENTINEL FAILOVER with the master alive: the master hands over itself (FAILOVER TO, in
+  // tessera-server and Redis >= 6.2). It pauses writes until the replica has every one, so
+  // nothing it acknowledged is lost, and it follows the new master afterwards. Redis's
+  // sentinel promotes the replica while the master still takes writes.
+  bool master_alive = m.link.connected && !(m.flags & kFlagSDown) && m.role == Role::kMaster;
+  if ((m.flags & kFlagForceFailover) && master_alive) {
+    int64_t timeout = std::clamp<int64_t>(m.failover_timeout_ms / 2, 1000, 60000);
+    Send({m.name, ""}, m, m, Cmd::kHandOver,
+         {{"FAILOVER", "TO", r.addr.host, std::to_string(r.addr.port), "TIMEOUT",
+           std::to_string(timeout)}},
+         now);
+  } else {
+    Send({m.name, m.promoted}, r, m, Cmd::kPromote, ReplicaOfCommands({}), now);
+  }
   SetFailoverState(m, FailoverState::kWaitPromotion, now);
   EventAbout(LogLevel::kNotice, "+failover-state-wait-promotion", m, &r);
 }

@@ -47,7 +47,8 @@ enum class FailoverState {
 const char* FailoverStateName(FailoverState s);
 
 // The commands a sentinel sends to a watched server; the link tags each reply with one.
-enum class Cmd { kPing, kInfo, kPublishHello, kPromote, kReplicaOf, kScriptKill };
+// kHandOver is FAILOVER TO sent to a live master (SENTINEL FAILOVER): it hands over itself.
+enum class Cmd { kPing, kInfo, kPublishHello, kPromote, kReplicaOf, kScriptKill, kHandOver };
 
 // The command link to one server, as the core sees it.
 struct LinkState {

@@ -445,6 +445,16 @@ void Sentinel::OnReply(const InstanceRef& ref, Cmd cmd, const resp::Value& reply
         Send(ref, *ri, *m, Cmd::kInfo, {{"INFO"}}, now);
       }
       break;
+    case Cmd::kHandOver:
+      // A master that cannot hand over (an older server, a replica it does not know by that
+      // address) is bypassed: the replica is promoted directly, as Redis's sentinel does.
+      if (reply.type == resp::Value::Type::kError &&
+          m->failover_state == FailoverState::kWaitPromotion && !m->promoted.empty()) {
+        EventAbout(LogLevel::kWarning, "-failover-handover-refused", *m, nullptr, reply.str);
+        Instance& r = m->replicas[m->promoted];
+        Send({m->name, m->promoted}, r, *m, Cmd::kPromote, ReplicaOfCommands({}), now);
+      }
+      break;
     case Cmd::kPublishHello:
     case Cmd::kReplicaOf:
     case Cmd::kScriptKill:

@@ -172,6 +172,19 @@ TEST_F(FailoverTest, ForcedFailoverNeedsNoAgreement) {
   EXPECT_EQ(w_.Node(1).s->Failover("mymaster", w_.now()), "");
   EXPECT_EQ(w_.Node(1).s->Failover("mymaster", w_.now()), "INPROG Failover already in progress");
   ASSERT_TRUE(w_.StepUntil([&] { return w_.AgreedMaster("mymaster") == "10.0.0.1:6381"; }, 3000));
+  // The live master handed over itself (FAILOVER TO): it follows the new master already.
+  EXPECT_EQ(w_.Server(6379).handovers, 1);
+  EXPECT_FALSE(w_.Server(6379).is_master);
+  EXPECT_EQ(w_.Server(6379).master.port, 6381);
+  EXPECT_EQ(w_.CountEvents("+convert-to-slave"), 0);
+}
+
+TEST_F(FailoverTest, ForcedFailoverFallsBackWhenTheMasterCannotHandOver) {
+  w_.refuse_handover = true;
+  w_.Step(11000);
+  EXPECT_EQ(w_.Node(1).s->Failover("mymaster", w_.now()), "");
+  ASSERT_TRUE(w_.StepUntil([&] { return w_.AgreedMaster("mymaster") == "10.0.0.1:6381"; }, 3000));
+  EXPECT_EQ(w_.CountEvents("-failover-handover-refused"), 1);
   // The old master, still up, is made a replica of the new one.
   ASSERT_TRUE(w_.StepUntil([&] { return !w_.Server(6379).is_master; }, 5000));
   EXPECT_EQ(w_.Server(6379).master.port, 6381);

@@ -119,6 +119,19 @@ void World::Answer(SentinelNode& n, const CommandOut& c) {
     }
     case Cmd::kScriptKill:
       break;
+    case Cmd::kHandOver: {
+      ++srv->handovers;
+      FakeServer* target = ServerAt({"", std::stoi(c.commands[0][3])});
+      if (refuse_handover || target == nullptr || !srv->is_master) {
+        reply.type = resp::Value::Type::kError;
+        reply.str = "ERR FAILOVER target HOST and PORT is not a replica.";
+        break;
+      }
+      target->is_master = true;
+      srv->is_master = false;
+      srv->master = target->addr;
+      break;
+    }
   }
   n.s->OnReply(c.ref, c.cmd, reply, now_);
 }

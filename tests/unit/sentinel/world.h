@@ -26,6 +26,7 @@ struct FakeServer {
   int priority = 100;
   int keys = 10;
   bool ignore_promotion = false;  // REPLICAOF NO ONE is acknowledged but changes nothing
+  int handovers = 0;              // FAILOVER TO commands received
   std::vector<Addr> replicas() const;
 };
 
@@ -79,6 +80,8 @@ class World {
   bool batch_bus = false;
   // Every election delay is zero: candidates that see ODOWN together start together.
   bool zero_random = false;
+  // Masters answer FAILOVER TO with an error (an old server).
+  bool refuse_handover = false;
 
  private:
   void Process(SentinelNode& n);
