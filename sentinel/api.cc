@@ -822,7 +822,7 @@ void RunCommand(ApiHost& h, ApiClient& c, std::span<const std::string_view> a) {
       c.rb.Error("ERR Only HELLO messages are accepted by Sentinel instances.");
       return;
     }
-    h.core().OnHello({}, a[2], h.Now());
+    h.core().OnHello(a[2], h.Now());
     h.AfterChange();
     c.rb.Integer(1);
   } else if (Is(cmd, "QUIT")) {

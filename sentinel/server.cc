@@ -363,7 +363,7 @@ void SentinelServer::Impl::ConnectCmd(const std::shared_ptr<CmdLink>& l) {
           l->timer.cancel();
           error_code ignored;
           l->sock.set_option(tcp::no_delay(true), ignored);
-          sentinel->OnLink(l->ref, true, clock.NowMs());
+          sentinel->OnLink(l->ref, true);
           ReadCmd(l);
           FlushCmd(l);
           RunOutbox();
@@ -434,7 +434,7 @@ void SentinelServer::Impl::CloseCmd(std::shared_ptr<CmdLink> l, bool report) {
   l->timer.cancel();
   auto it = cmd_links.find(l->ref);
   if (it != cmd_links.end() && it->second == l) cmd_links.erase(it);
-  if (report || was_connected) sentinel->OnLink(l->ref, false, clock.NowMs());
+  if (report || was_connected) sentinel->OnLink(l->ref, false);
 }
 
 std::string SentinelServer::Impl::LocalIp(const InstanceRef& ref) {
@@ -504,7 +504,7 @@ void SentinelServer::Impl::ReadPub(const std::shared_ptr<PubLink>& l) {
       resp::Value v = l->parser.take();
       if ((v.type == resp::Value::Type::kArray || v.type == resp::Value::Type::kPush) &&
           v.elements.size() == 3 && v.elements[0].str == "message") {
-        sentinel->OnHello(l->ref, v.elements[2].str, now);
+        sentinel->OnHello(v.elements[2].str, now);
         if (l->closed) return;
       }
     }

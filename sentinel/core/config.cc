@@ -84,11 +84,13 @@ std::string SentinelDirective(SentinelConfig* cfg, const std::vector<std::string
   if (what == "announce-port" && n == 2) {
     return ParsePort(a[1], &cfg->announce_port, true) ? "" : "Invalid port number";
   }
+  // deny-scripts-reconfig is accepted and checked; scripts are refused either way.
   if ((what == "resolve-hostnames" || what == "announce-hostnames" ||
        what == "deny-scripts-reconfig") && n == 2) {
+    bool ignored = true;
     bool* target = what == "resolve-hostnames"    ? &cfg->resolve_hostnames
                    : what == "announce-hostnames" ? &cfg->announce_hostnames
-                                                  : &cfg->deny_scripts_reconfig;
+                                                  : &ignored;
     return ParseYesNo(a[1], target) ? "" : "Please specify yes or no for the " + what + " option.";
   }
   if (what == "bus-port" && n == 2) {

@@ -31,7 +31,6 @@ struct SentinelConfig {
   int announce_port = 0;
   bool resolve_hostnames = false;
   bool announce_hostnames = false;
-  bool deny_scripts_reconfig = true;
   // The bus.
   int bus_port = 0;               // 0: port + 10000
   std::string bus_bind;           // "" = the first `bind` address (or every address)

@@ -136,7 +136,7 @@ void Sentinel::CheckElection(Master& m, int64_t now) {
     for (auto& [key, r] : m.replicas) {
       if ((r.flags & kFlagSDown) || r.link.info_sent_ms != 0) continue;
       r.link.info_sent_ms = now;
-      Send({m.name, key}, r, m, Cmd::kInfo, {{"INFO"}}, now);
+      Send({m.name, key}, r, m, Cmd::kInfo, {{"INFO"}});
     }
     SelectReplica(m, now);
     return;
@@ -174,7 +174,7 @@ void Sentinel::TickFailover(Master& m, int64_t now) {
       Instance& r = m.replicas[m.promoted];
       if (r.link.info_sent_ms == 0 && now - r.info_refresh_ms >= timing_.promotion_poll_ms) {
         r.link.info_sent_ms = now;
-        Send({m.name, m.promoted}, r, m, Cmd::kInfo, {{"INFO"}}, now);
+        Send({m.name, m.promoted}, r, m, Cmd::kInfo, {{"INFO"}});
       }
       return;
     }
@@ -185,7 +185,7 @@ void Sentinel::TickFailover(Master& m, int64_t now) {
         if (watching && r.link.info_sent_ms == 0 &&
             now - r.info_refresh_ms >= 5 * timing_.promotion_poll_ms) {
           r.link.info_sent_ms = now;
-          Send({m.name, key}, r, m, Cmd::kInfo, {{"INFO"}}, now);
+          Send({m.name, key}, r, m, Cmd::kInfo, {{"INFO"}});
         }
       }
       CheckReconfDone(m, now);
@@ -258,10 +258,9 @@ void Sentinel::SendPromotion(Master& m, int64_t now) {
     int64_t timeout = std::clamp<int64_t>(m.failover_timeout_ms / 2, 1000, 60000);
     Send({m.name, ""}, m, m, Cmd::kHandOver,
          {{"FAILOVER", "TO", r.addr.host, std::to_string(r.addr.port), "TIMEOUT",
-           std::to_string(timeout)}},
-         now);
+           std::to_string(timeout)}});
   } else {
-    Send({m.name, m.promoted}, r, m, Cmd::kPromote, ReplicaOfCommands({}), now);
+    Send({m.name, m.promoted}, r, m, Cmd::kPromote, ReplicaOfCommands({}));
   }
   SetFailoverState(m, FailoverState::kWaitPromotion, now);
   EventAbout(LogLevel::kNotice, "+failover-state-wait-promotion", m, &r);
@@ -301,7 +300,7 @@ void Sentinel::ReconfReplicas(Master& m, int64_t now) {
     }
     if (r.flags & (kFlagReconfSent | kFlagReconfInprog)) continue;
     if (in_progress >= m.parallel_syncs || (r.flags & kFlagSDown)) continue;
-    Send({m.name, key}, r, m, Cmd::kReplicaOf, ReplicaOfCommands(to), now);
+    Send({m.name, key}, r, m, Cmd::kReplicaOf, ReplicaOfCommands(to));
     r.flags |= kFlagReconfSent;
     r.reconf_sent_ms = now;
     EventAbout(LogLevel::kNotice, "+slave-reconf-sent", m, &r);
@@ -324,7 +323,7 @@ void Sentinel::CheckReconfDone(Master& m, int64_t now) {
     // Best effort for the ones left: they are told once more, all at once.
     for (auto& [key, r] : m.replicas) {
       if (key == m.promoted || (r.flags & (kFlagReconfDone | kFlagReconfSent))) continue;
-      Send({m.name, key}, r, m, Cmd::kReplicaOf, ReplicaOfCommands(promoted.addr), now);
+      Send({m.name, key}, r, m, Cmd::kReplicaOf, ReplicaOfCommands(promoted.addr));
       EventAbout(LogLevel::kNotice, "+slave-reconf-sent-be", m, &r);
     }
   }

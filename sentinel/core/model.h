@@ -22,10 +22,8 @@ struct Addr {
 enum Flag : uint32_t {
   kFlagMaster = 1 << 0,
   kFlagReplica = 1 << 1,
-  kFlagSentinel = 1 << 2,
   kFlagSDown = 1 << 3,
   kFlagODown = 1 << 4,
-  kFlagMasterDown = 1 << 5,        // a sentinel: it reports the master down
   kFlagFailoverInProgress = 1 << 6,
   kFlagPromoted = 1 << 7,          // the replica chosen for promotion
   kFlagReconfSent = 1 << 8,

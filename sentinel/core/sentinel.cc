@@ -156,7 +156,7 @@ std::string Sentinel::Monitor(const MasterSpec& spec, int64_t now) {
   m.link.created_ms = m.link.last_ok_ms = m.link.last_pong_ms = now;
   EventAbout(LogLevel::kWarning, "+monitor", m, nullptr, fmt::format("quorum {}", m.quorum));
   for (const Addr& a : spec.known_replicas) {
-    if (!(a == m.addr)) AddReplica(m, a, now, false);
+    if (!(a == m.addr)) AddReplica(m, a, now);
   }
   for (const Peer& p : spec.known_sentinels) {
     if (p.runid == id_.myid) continue;
@@ -320,10 +320,9 @@ void Sentinel::TickMaster(Master& m, int64_t now) {
 }
 
 void Sentinel::Send(const InstanceRef& ref, Instance& ri, const Master& m, Cmd cmd,
-                    std::vector<std::vector<std::string>> commands, int64_t now) {
+                    std::vector<std::vector<std::string>> commands) {
   ri.link.pending++;
   out_.commands.push_back({ref, ri.addr, m.auth_user, m.auth_pass, cmd, std::move(commands)});
-  (void)now;
 }
 
 // PING, INFO and the hello, each at its period, as long as the link is not backed up.
@@ -355,12 +354,12 @@ void Sentinel::TickInstance(Master& m, Instance& ri, const InstanceRef& ref, int
       (ri.info_refresh_ms == 0 || now - ri.info_refresh_ms > info_period || l.info_wanted)) {
     l.info_sent_ms = now;
     l.info_wanted = false;
-    Send(ref, ri, m, Cmd::kInfo, {{"INFO"}}, now);
+    Send(ref, ri, m, Cmd::kInfo, {{"INFO"}});
   }
   if (now - l.last_pong_ms > ping_period && now - l.last_ping_ms > ping_period / 2) {
     l.last_ping_ms = now;
     if (l.ping_sent_ms == 0) l.ping_sent_ms = now;
-    Send(ref, ri, m, Cmd::kPing, {{"PING"}}, now);
+    Send(ref, ri, m, Cmd::kPing, {{"PING"}});
   }
   // Hellos wait for a connected link: without announce-ip they carry its local address.
   if (l.connected && now - l.last_hello_ms > timing_.publish_period_ms) {
@@ -379,7 +378,7 @@ std::string Sentinel::HelloText(const Master& m, const InstanceRef& ref) const {
 
 void Sentinel::PublishHello(Master& m, Instance& ri, const InstanceRef& ref, int64_t now) {
   ri.link.last_hello_ms = now;
-  Send(ref, ri, m, Cmd::kPublishHello, {{"PUBLISH", kHelloChannel, HelloText(m, ref)}}, now);
+  Send(ref, ri, m, Cmd::kPublishHello, {{"PUBLISH", kHelloChannel, HelloText(m, ref)}});
 }
 
 void Sentinel::SendBusHello(int64_t now) {
@@ -406,7 +405,7 @@ void Sentinel::SendBusHello(int64_t now) {
 
 // ---------------------------------------------------------------- replies
 
-void Sentinel::OnLink(const InstanceRef& ref, bool up, int64_t now) {
+void Sentinel::OnLink(const InstanceRef& ref, bool up) {
   Instance* ri = Find(ref);
   if (ri == nullptr) return;
   // A new connection may be to a restarted server, or one with another role: ask at once.
@@ -416,7 +415,6 @@ void Sentinel::OnLink(const InstanceRef& ref, bool up, int64_t now) {
     ri->link.pending = 0;
     ri->link.info_sent_ms = 0;
   }
-  (void)now;
 }
 
 void Sentinel::OnReply(const InstanceRef& ref, Cmd cmd, const resp::Value& reply, int64_t now) {
@@ -442,7 +440,7 @@ void Sentinel::OnReply(const InstanceRef& ref, Cmd cmd, const resp::Value& reply
       if (m->failover_state == FailoverState::kWaitPromotion && ref.replica == m->promoted &&
           ri->link.info_sent_ms == 0) {
         ri->link.info_sent_ms = now;
-        Send(ref, *ri, *m, Cmd::kInfo, {{"INFO"}}, now);
+        Send(ref, *ri, *m, Cmd::kInfo, {{"INFO"}});
       }
       break;
     case Cmd::kHandOver:
@@ -452,7 +450,7 @@ void Sentinel::OnReply(const InstanceRef& ref, Cmd cmd, const resp::Value& reply
           m->failover_state == FailoverState::kWaitPromotion && !m->promoted.empty()) {
         EventAbout(LogLevel::kWarning, "-failover-handover-refused", *m, nullptr, reply.str);
         Instance& r = m->replicas[m->promoted];
-        Send({m->name, m->promoted}, r, *m, Cmd::kPromote, ReplicaOfCommands({}), now);
+        Send({m->name, m->promoted}, r, *m, Cmd::kPromote, ReplicaOfCommands({}));
       }
       break;
     case Cmd::kPublishHello:
@@ -474,11 +472,11 @@ void Sentinel::OnPingReply(Master& m, Instance& ri, const resp::Value& reply, in
       (ri.flags & kFlagSDown) && !ri.script_kill_sent) {
     ri.script_kill_sent = true;
     InstanceRef ref{m.name, &ri == &m ? "" : ri.name};
-    Send(ref, ri, m, Cmd::kScriptKill, {{"SCRIPT", "KILL"}}, now);
+    Send(ref, ri, m, Cmd::kScriptKill, {{"SCRIPT", "KILL"}});
   }
 }
 
-Instance& Sentinel::AddReplica(Master& m, const Addr& addr, int64_t now, bool announce) {
+Instance& Sentinel::AddReplica(Master& m, const Addr& addr, int64_t now) {
   std::string key = addr.ToString();
   Instance& r = m.replicas[key];
   r.name = key;
@@ -488,7 +486,6 @@ Instance& Sentinel::AddReplica(Master& m, const Addr& addr, int64_t now, bool an
   EventAbout(LogLevel::kNotice, "+slave", m, &r);
   out_.instances_changed = true;
   out_.save_state = true;
-  (void)announce;
   return r;
 }
 
@@ -542,7 +539,7 @@ void Sentinel::OnInfoReply(Master& m, Instance& ri, const InstanceRef& ref,
   if (is_master_record && info.role == Role::kMaster) {
     for (const InfoReport::Replica& rep : info.replicas) {
       if (rep.addr == m.addr) continue;
-      if (m.replicas.count(rep.addr.ToString()) == 0) AddReplica(m, rep.addr, now, true);
+      if (m.replicas.count(rep.addr.ToString()) == 0) AddReplica(m, rep.addr, now);
     }
   }
   if (tilt_) return;
@@ -572,7 +569,7 @@ void Sentinel::RefreshReplicaRoles(Master& m, Instance& ri, const InstanceRef& r
     if (!(ri.flags & kFlagPromoted) && master_sane && now - ri.conf_change_ms >= settle_ms &&
         now - ri.replicaof_sent_ms > m.down_after_ms) {
       ri.replicaof_sent_ms = now;
-      Send(ref, ri, m, Cmd::kReplicaOf, ReplicaOfCommands(m.addr), now);
+      Send(ref, ri, m, Cmd::kReplicaOf, ReplicaOfCommands(m.addr));
       EventAbout(LogLevel::kNotice, "+convert-to-slave", m, &ri);
     }
     return;
@@ -581,7 +578,7 @@ void Sentinel::RefreshReplicaRoles(Master& m, Instance& ri, const InstanceRef& r
   if (!FollowsMaster(ri, m.addr) && master_sane && now - ri.conf_change_ms >= settle_ms &&
       now - ri.replicaof_sent_ms > m.down_after_ms) {
     ri.replicaof_sent_ms = now;
-    Send(ref, ri, m, Cmd::kReplicaOf, ReplicaOfCommands(m.addr), now);
+    Send(ref, ri, m, Cmd::kReplicaOf, ReplicaOfCommands(m.addr));
     EventAbout(LogLevel::kNotice, "+fix-slave-config", m, &ri);
     return;
   }
@@ -735,7 +732,7 @@ Peer* Sentinel::NotePeer(Master& m, const std::string& runid, const Addr& addr, 
   return &p;
 }
 
-void Sentinel::OnHello(const InstanceRef& ref, std::string_view payload, int64_t now) {
+void Sentinel::OnHello(std::string_view payload, int64_t now) {
   std::vector<std::string> f;
   size_t pos = 0;
   while (true) {
@@ -762,7 +759,6 @@ void Sentinel::OnHello(const InstanceRef& ref, std::string_view payload, int64_t
   if (*mepoch > m->config_epoch) {
     AdoptConfig(*m, {f[5], static_cast<int>(*mport)}, *mepoch, p, now);
   }
-  (void)ref;
 }
 
 void Sentinel::OnPeerLiveness(const std::string& id, bool alive, int64_t now) {
@@ -868,7 +864,7 @@ void Sentinel::ResetMaster(Master& m, const Addr& new_addr, int64_t now) {
   fresh.next_attempt_ms = m.next_attempt_ms;
   fresh.link.created_ms = fresh.link.last_ok_ms = fresh.link.last_pong_ms = now;
   m = std::move(fresh);
-  for (const Addr& a : replicas) AddReplica(m, a, now, false);
+  for (const Addr& a : replicas) AddReplica(m, a, now);
   out_.instances_changed = true;
   out_.save_state = true;
 }

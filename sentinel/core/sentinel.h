@@ -133,11 +133,11 @@ class Sentinel {
 
   // ---- inputs
   void Tick(int64_t now);
-  void OnLink(const InstanceRef& ref, bool up, int64_t now);
+  void OnLink(const InstanceRef& ref, bool up);
   // The reply to a command (errors are kError values).
   void OnReply(const InstanceRef& ref, Cmd cmd, const resp::Value& reply, int64_t now);
-  // A message on `__sentinel__:hello`, heard on ref's server.
-  void OnHello(const InstanceRef& ref, std::string_view payload, int64_t now);
+  // A message on `__sentinel__:hello` (heard on a watched server, or PUBLISHed to us).
+  void OnHello(std::string_view payload, int64_t now);
   void OnBus(const std::string& from, const std::string& type, const std::string& payload,
              int64_t now);
   // The bus's failure detector on a sentinel: alive again, or not heard for its timeout.
@@ -204,7 +204,7 @@ class Sentinel {
   bool FollowsMaster(const Instance& ri, const Addr& master) const;
   void RefreshReplicaRoles(Master& m, Instance& ri, const InstanceRef& ref, int64_t now);
   void Send(const InstanceRef& ref, Instance& ri, const Master& m, Cmd cmd,
-            std::vector<std::vector<std::string>> commands, int64_t now);
+            std::vector<std::vector<std::string>> commands);
   void PublishHello(Master& m, Instance& ri, const InstanceRef& ref, int64_t now);
   void SendBusHello(int64_t now);
   std::string HelloText(const Master& m, const InstanceRef& ref) const;
@@ -214,7 +214,7 @@ class Sentinel {
   void AdoptConfig(Master& m, const Addr& addr, uint64_t config_epoch, const Peer* from,
                    int64_t now);
   void ResetMaster(Master& m, const Addr& new_addr, int64_t now);
-  Instance& AddReplica(Master& m, const Addr& addr, int64_t now, bool announce);
+  Instance& AddReplica(Master& m, const Addr& addr, int64_t now);
   void CheckTilt(int64_t now);
   void Event(LogLevel level, const std::string& type, const std::string& msg);
   void EventAbout(LogLevel level, const std::string& type, const Master& m, const Instance* ri,

@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         s.OnReply(ref, Cmd::kInfo, v, 2000);
         break;
       case 1:
-        s.OnHello(ref, text, 2000);
+        s.OnHello(text, 2000);
         break;
       default:
         v.type = tessera::resp::Value::Type::kError;

@@ -62,6 +62,24 @@ class ManagedProcess:
     Subclasses set self.proc, self.log, self.log_path and self.stopped."""
 
     kind = "process"
+    # What an answer to PING starts with once the process serves (also when it asks for AUTH).
+    ready_replies = (b"+PONG", b"-NOAUTH", b"-DENIED")
+
+    def wait_ready(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.kind} exited with {self.proc.returncode}:\n"
+                                   f"{self.log_text()}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(64).startswith(self.ready_replies):
+                        return
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError(f"{self.kind} did not start:\n{self.log_text()}")
 
     def log_text(self):
         if not self.log.closed:
@@ -163,22 +181,6 @@ class ServerProcess(ManagedProcess):
         if wait:
             self.wait_ready()
 
-    def wait_ready(self, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_text()}")
-            try:
-                with socket.create_connection((self.host, self.port), timeout=0.5) as s:
-                    s.sendall(b"PING\r\n")
-                    data = s.recv(64)
-                    if data.startswith(b"+PONG") or data.startswith(b"-NOAUTH") or \
-                            data.startswith(b"-DENIED"):
-                        return
-            except OSError:
-                pass
-            time.sleep(0.02)
-        raise RuntimeError(f"server did not start:\n{self.log_text()}")
 
     @property
     def pid(self):

@@ -87,10 +87,10 @@ std::string World::InfoOf(const FakeServer& s) const {
 void World::Answer(SentinelNode& n, const CommandOut& c) {
   FakeServer* srv = ServerAt(c.addr);
   if (srv == nullptr || !srv->up || n.isolated) {
-    n.s->OnLink(c.ref, false, now_);
+    n.s->OnLink(c.ref, false);
     return;
   }
-  n.s->OnLink(c.ref, true, now_);
+  n.s->OnLink(c.ref, true);
   resp::Value reply;
   reply.type = resp::Value::Type::kSimpleString;
   reply.str = "OK";
@@ -105,7 +105,7 @@ void World::Answer(SentinelNode& n, const CommandOut& c) {
     case Cmd::kPublishHello:
       // Every sentinel subscribed to this server hears it (ours included, as in Redis).
       for (auto& other : nodes_) {
-        if (other->alive && !other->isolated) other->s->OnHello(c.ref, c.commands[0][2], now_);
+        if (other->alive && !other->isolated) other->s->OnHello(c.commands[0][2], now_);
       }
       break;
     case Cmd::kPromote:
